@@ -1,0 +1,59 @@
+# synth: one-command set-up. `make help` lists the targets.
+# Everything runs inside .venv/, built from requirements.lock (exact pins) whenever the lock file
+# or pyproject.toml is newer than the environment.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.synth-stamp
+DATA   ?= data/raw
+OUT    ?= reports
+JOBS   ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help env report test lab lock audit reconstruct bench clean
+
+help:  ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "synth needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version)"; exit 1; }
+	@test -x $(BIN)/python || { echo "Creating $(VENV)/ with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing pinned dependencies from requirements.lock (first run takes a few minutes)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+env: $(STAMP)  ## Create or refresh .venv/ from requirements.lock
+
+report: $(STAMP)  ## Render the full report into reports/ and the figures into figures/
+	$(BIN)/synth report --data $(DATA) --out $(OUT) --figures figures --jobs $(JOBS)
+
+test: $(STAMP)  ## Run the whole test suite (what CI runs)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)  ## Open JupyterLab on notebooks/ with the project's kernel
+	$(BIN)/python -m ipykernel install --sys-prefix --name synth --display-name "synth (.venv)" >/dev/null
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+audit: $(STAMP)  ## Check every number the paper publishes against the data
+	$(BIN)/synth audit --data $(DATA)
+
+reconstruct: $(STAMP)  ## Rebuild the reconstructed dataset into data/processed/reconstructed/ (data/raw/ is never written)
+	$(BIN)/synth reconstruct --out data/processed/reconstructed
+
+bench: $(STAMP)  ## Run the benchmarks in benchmarks/ (not part of make test)
+	$(BIN)/python benchmarks/run.py
+
+lock:  ## Re-resolve requirements.lock from pyproject.toml in a scratch environment
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[dev]'
+	{ echo "# Exact pins for synth; regenerate with 'make lock'. Python >= 3.11."; \
+	  .lock-venv/bin/python -m pip freeze --exclude synth --exclude pip; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:  ## Remove generated outputs (figures/, reports/, data/processed/); keeps .venv/
+	rm -rf figures/* reports/* data/processed/*
+	touch figures/.gitkeep reports/.gitkeep data/processed/.gitkeep
