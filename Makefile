@@ -52,6 +52,7 @@ lock:  ## Re-resolve requirements.lock from pyproject.toml in a scratch environm
 	.lock-venv/bin/python -m pip install --quiet '.[dev]'
 	{ echo "# Exact pins for synth; regenerate with 'make lock'. Python >= 3.11."; \
 	  .lock-venv/bin/python -m pip freeze --exclude synth --exclude pip; } > requirements.lock
+	$(PYTHON) tools/sync_environment.py
 	rm -rf .lock-venv
 
 clean:  ## Remove generated outputs (figures/, reports/, data/processed/); keeps .venv/
