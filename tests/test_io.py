@@ -212,3 +212,15 @@ def test_validate_command_prints_summary_or_one_line_error(tmp_path):
     assert "Traceback" not in res.stderr
     assert res.stderr.startswith("synth validate: error: ")
     assert "coded_segments.csv: column 'code_id': code_id not in the codebook (1 row: 5)" in res.stderr
+
+
+def test_duplicate_column_names_are_refused(tmp_path):
+    seg = SEGMENTS.replace("code_id,text", "code_id,code_id")
+    with pytest.raises(DataError, match=r"coded_segments\.csv: duplicate column name\(s\) code_id"):
+        load_coded_data(write(tmp_path, seg))
+
+
+def test_truncated_quoted_field_is_not_called_ragged(tmp_path):
+    seg = SEGMENTS + 'S9,FG1,1,P1,C1,"cut off in the mid'
+    with pytest.raises(DataError, match=r"malformed CSV \(truncated file\?\)"):
+        load_coded_data(write(tmp_path, seg))

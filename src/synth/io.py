@@ -115,13 +115,19 @@ def _read_csv(path: Path, max_bytes: int) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         # "Error tokenizing data. C error: Expected 5 fields in line 7, saw 6"
         detail = str(exc).split("C error:")[-1].strip()
-        raise DataError(f"ragged rows: {detail}", path=path) from None
+        what = "ragged rows" if "Expected" in detail else "malformed CSV (truncated file?)"
+        raise DataError(f"{what}: {detail}", path=path) from None
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (expected a header row and data rows)", path=path) from None
     # pandas pads rows with fewer fields than the header; find them with the csv module (records,
     # not lines, so quoted line breaks inside a field are fine)
-    widths = np.fromiter((len(rec) for rec in csv.reader(_stdio.StringIO(text)) if rec), dtype=np.int64)
-    short = widths[1:] < frame.shape[1]
+    records = (rec for rec in csv.reader(_stdio.StringIO(text)) if rec)  # streamed: no copy
+    header = [name.strip().lstrip("\ufeff") for name in next(records)]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(f"duplicate column name(s) {', '.join(repeated)}", path=path)
+    widths = np.fromiter((len(rec) for rec in records), dtype=np.int64)
+    short = widths < frame.shape[1]
     if short.any():
         raise DataError(
             f"ragged rows: fewer fields than the header's {frame.shape[1]}",
