@@ -1,0 +1,686 @@
+"""Figures 1-8: for each question, the mean percentage of codes per theme with ±1 SD error bars.
+
+The paper's figures ("Question N: Themes and percentage of codes (error bars +/- 1 SD)") are bar
+charts of every theme, the bar being the mean over the focus groups that answered the question and
+the error bar one sample SD over them. This module draws them in seaborn's style:
+
+- :func:`plot_question` takes data and returns an Axes; it never saves or shows;
+- :func:`figure_table` is exactly what one figure plots (saved beside it as ``figN.csv``);
+- :func:`save_figure` writes PNG (300 dpi), SVG and PDF with the same bytes on every run;
+- :func:`caption` says which values the paper pins and which come from the data at hand;
+- :func:`write_figures` and :func:`run_figures_command` (``synth figures``) put it together.
+
+Reported themes (the 50% rule) are hatched with a dark edge; major and minor themes (Appendix 1)
+have different colours; a legend names all three. The plotting backend is left alone on import:
+figures are built as :class:`matplotlib.figure.Figure` objects without pyplot, and the command
+selects Agg.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._exceptions import DataError
+from .analysis import Analysis, Unit, select_themes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FIGURE_COLUMNS",
+    "FIGSIZE",
+    "FORMATS",
+    "REPORTED_HATCH",
+    "figure_table",
+    "plot_question",
+    "save_figure",
+    "caption",
+    "write_figures",
+    "is_shipped_reconstruction",
+    "run_figures_command",
+]
+
+#: The columns of ``figN.csv``, in order: exactly the values :func:`plot_question` draws.
+FIGURE_COLUMNS: tuple[str, ...] = ("theme", "mean_pct", "sd_pct", "n_groups", "reported")
+#: The formats :func:`save_figure` writes.
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: The hatch marking a reported (50% rule) theme's bar.
+REPORTED_HATCH = "///"
+
+_DPI = 300
+_SVG_SALT = "synth"
+#: The size (inches) of Figures 1-8 as :func:`write_figures` draws them; use it to get the same
+#: bytes elsewhere (the report's notebooks).
+FIGSIZE: tuple[float, float] = (10.0, 6.5)
+_TITLE_WIDTH = 80
+_TICK_WIDTH = 24
+_UNIT_NOUN = {"paragraph": "coded paragraphs", "code": "code occurrences"}
+
+
+def _quiet(message: str) -> None:
+    """The default ``say``: progress goes nowhere."""
+
+
+def _default_palette() -> dict[str, Any]:
+    import seaborn as sns
+
+    colours = sns.color_palette("colorblind")
+    return {"major": colours[0], "minor": colours[1], "theme": colours[0]}
+
+
+@functools.lru_cache(maxsize=1)
+def _published_question_texts() -> dict[int, str]:
+    """The questions' texts from the published record (Table 1), or {} when it is unavailable."""
+    try:
+        from .published import load_published
+
+        questions = load_published().questions
+        return {
+            int(q): str(t) for q, t in zip(questions["question"], questions["text"], strict=True)
+        }
+    except Exception:  # the published record is optional here: titles fall back to "Question N"
+        return {}
+
+
+def _title(question: int | None, text: str | None) -> str:
+    head = f"Question {question}" if question is not None else ""
+    if text:
+        full = f"{head}: {text}" if head else text
+    else:
+        full = head
+    return textwrap.fill(full, _TITLE_WIDTH)
+
+
+def figure_table(analysis: Analysis, question: int) -> pd.DataFrame:
+    """Exactly what a question's figure plots (and ``figN.csv`` holds).
+
+    Parameters
+    ----------
+    analysis
+        The output of :func:`synth.analysis.analyse`.
+    question
+        The question number.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`FIGURE_COLUMNS`: ``theme`` (every theme of the codebook, in codebook order),
+        ``mean_pct``, ``sd_pct`` (NaN when one group answered), ``n_groups`` and ``reported`` (True
+        for the themes the 50% rule reports).
+
+    Raises
+    ------
+    DataError
+        No focus group has a coding in ``question``.
+
+    Examples
+    --------
+    >>> figure_table(analyse(data), 1).columns.tolist()  # doctest: +SKIP
+    ['theme', 'mean_pct', 'sd_pct', 'n_groups', 'reported']
+    """
+    shares = analysis.shares
+    rows = shares[shares["question"] == question]
+    if rows.empty:
+        known = ", ".join(str(q) for q in analysis.questions)
+        raise DataError(f"question {question} has no codings (questions with codings: {known})")
+    picked = analysis.selected.loc[analysis.selected["question"] == question, "theme"]
+    table = pd.DataFrame(
+        {
+            "theme": rows["theme"].to_numpy(),
+            "mean_pct": rows["mean_pct"].to_numpy(dtype="float64"),
+            "sd_pct": rows["sd_pct"].to_numpy(dtype="float64"),
+            "n_groups": rows["n_groups"].to_numpy(dtype="int64"),
+            "reported": rows["theme"].isin(set(picked)).to_numpy(),
+        }
+    )
+    return table
+
+
+def _resolve_palette(palette: Mapping[str, Any] | Sequence[Any] | None) -> dict[str, Any]:
+    base = _default_palette()
+    if palette is None:
+        return base
+    if isinstance(palette, Mapping):
+        unknown = set(palette) - {"major", "minor", "theme"}
+        if unknown:
+            raise ValueError(
+                f"palette keys must be 'major', 'minor' (and 'theme'), got {sorted(unknown)}"
+            )
+        return {**base, **palette}
+    colours = list(palette)
+    if len(colours) != 2:
+        raise ValueError(f"palette must give two colours (major, minor), got {len(colours)}")
+    return {"major": colours[0], "minor": colours[1], "theme": colours[0]}
+
+
+def plot_question(
+    data: pd.DataFrame,
+    *,
+    question: int | None = None,
+    ax: Axes | None = None,
+    reported: Iterable[str] | None = None,
+    major: Iterable[str] | None = None,
+    palette: Mapping[str, Any] | Sequence[Any] | None = None,
+    errorbar_values: str | None = "sd_pct",
+    title: str | None = None,
+    theme_order: Sequence[str] | None = None,
+) -> Axes:
+    """Draw one question's figure: every theme's mean percentage with ±1 SD error bars.
+
+    Parameters
+    ----------
+    data
+        The shares table of :func:`synth.analysis.question_shares` (rows of ``question`` are used)
+        or a :func:`figure_table`; needs ``theme`` and ``mean_pct``.
+    question
+        The question to draw; required when ``data`` has several questions, and used in the title.
+    ax
+        The Axes to draw on; default the current Axes of pyplot.
+    reported
+        Themes to mark as reported (hatched, dark edge). Default: ``data["reported"]`` when
+        present, else the 50% rule applied to the plotted values.
+    major
+        Themes to colour as major (the others are minor). Default: ``data["major"]`` when present;
+        otherwise every bar has one colour and the legend has no major/minor entries.
+    palette
+        ``{"major": colour, "minor": colour}`` or a pair of colours; default seaborn's
+        ``colorblind`` palette.
+    errorbar_values
+        The column with each bar's error half-width (default ``"sd_pct"``), or None for no error
+        bars. Missing values (one group answered) draw no error bar.
+    title
+        The title; default "Question N: " and the question's text from the published record
+        (:mod:`synth.published`), wrapped, or just "Question N" when the record is unavailable.
+    theme_order
+        The themes to draw, in order; default every theme of ``data`` in the order of its rows
+        (codebook order for the package's tables).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. Bars are in ``ax.patches`` in theme order at x = 0, 1, ...; the error
+        bars are the :class:`~matplotlib.container.ErrorbarContainer` in ``ax.containers``.
+
+    Raises
+    ------
+    ValueError
+        A required column is missing, ``question`` is needed but not given or has no rows, or a
+        theme of ``theme_order`` is not in ``data``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> table = pd.DataFrame({"theme": ["A", "B"], "mean_pct": [70.0, 30.0],
+    ...                       "sd_pct": [5.0, 5.0], "n_groups": [3, 3]})
+    >>> ax = plot_question(table, question=1, ax=ax, title="Question 1")
+    >>> [float(p.get_height()) for p in ax.patches]
+    [70.0, 30.0]
+    """
+    import seaborn as sns
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    missing = [c for c in ("theme", "mean_pct") if c not in data.columns]
+    if missing:
+        raise ValueError(f"data lacks column(s) {', '.join(missing)}")
+    rows = data
+    if "question" in data.columns:
+        questions = pd.unique(data["question"])
+        if question is None:
+            if len(questions) != 1:
+                raise ValueError("data has several questions: pass question=")
+            question = int(questions[0])
+        rows = data[data["question"] == question]
+        if rows.empty:
+            raise ValueError(f"data has no rows for question {question}")
+    rows = rows.drop_duplicates("theme")
+    if theme_order is not None:
+        absent = [t for t in theme_order if t not in set(rows["theme"])]
+        if absent:
+            raise ValueError(f"theme(s) of theme_order not in data: {', '.join(absent)}")
+        rows = rows.set_index("theme").loc[list(theme_order)].reset_index()
+    rows = rows.reset_index(drop=True)
+    themes = [str(t) for t in rows["theme"]]
+    heights = rows["mean_pct"].to_numpy(dtype="float64")
+
+    if reported is None:
+        if "reported" in rows.columns:
+            reported_set = set(rows.loc[rows["reported"].astype(bool), "theme"])
+        else:
+            shares = pd.DataFrame({"question": 0, "theme": themes, "mean_pct": heights})
+            reported_set = set(select_themes(shares, theme_order=themes)["theme"])
+    else:
+        reported_set = set(reported)
+    if major is None and "major" in rows.columns:
+        major = rows.loc[rows["major"].astype(bool), "theme"]
+    major_set = None if major is None else set(major)
+
+    colours = _resolve_palette(palette)
+    if major_set is None:
+        bar_colour = {t: colours["theme"] for t in themes}
+    else:
+        bar_colour = {t: colours["major" if t in major_set else "minor"] for t in themes}
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    frame = pd.DataFrame({"theme": themes, "mean_pct": heights})
+    sns.barplot(
+        data=frame,
+        x="theme",
+        y="mean_pct",
+        hue="theme",
+        order=themes,
+        hue_order=themes,
+        palette=bar_colour,
+        saturation=1.0,
+        errorbar=None,
+        legend=False,
+        ax=ax,
+    )
+    bars = list(ax.patches)[-len(themes) :]
+    for theme, bar in zip(themes, bars, strict=True):
+        if theme in reported_set:
+            bar.set_hatch(REPORTED_HATCH)
+            bar.set_edgecolor("0.1")
+            bar.set_linewidth(1.5)
+        else:
+            bar.set_edgecolor("none")
+
+    handles: list[Any] = []
+    if major_set is not None:
+        handles += [
+            Patch(facecolor=colours["major"], label="Major theme"),
+            Patch(facecolor=colours["minor"], label="Minor theme"),
+        ]
+    handles.append(
+        Patch(
+            facecolor="white",
+            edgecolor="0.1",
+            hatch=REPORTED_HATCH,
+            linewidth=1.5,
+            label="Reported (50% rule)",
+        )
+    )
+    if errorbar_values is not None:
+        if errorbar_values not in rows.columns:
+            raise ValueError(f"data lacks the error-bar column {errorbar_values!r}")
+        half = rows[errorbar_values].to_numpy(dtype="float64")
+        finite = np.isfinite(half)
+        if finite.any():
+            x = np.arange(len(themes), dtype="float64")[finite]
+            ax.errorbar(
+                x,
+                heights[finite],
+                yerr=half[finite],
+                fmt="none",
+                ecolor="0.15",
+                elinewidth=1.0,
+                capsize=3.0,
+                label="_errorbars",
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="0.15",
+                    marker="_",
+                    markersize=8,
+                    label="±1 SD across focus groups",
+                )
+            )
+
+    ax.set_xticks(range(len(themes)))
+    ax.set_xticklabels(
+        [textwrap.fill(t, _TICK_WIDTH) for t in themes],
+        rotation=45,
+        ha="right",
+        rotation_mode="anchor",
+        fontsize=8,
+    )
+    ax.set_xlabel("Theme")
+    ax.set_ylabel("Percentage of codes")
+    if title is None:
+        text = _published_question_texts().get(int(question)) if question is not None else None
+        title = _title(question, text)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
+    )
+    return ax
+
+
+def save_figure(
+    fig: Figure,
+    folder: str | os.PathLike[str],
+    stem: str,
+    *,
+    formats: Sequence[str] = FORMATS,
+    dpi: int = _DPI,
+) -> list[Path]:
+    """Save a figure as ``stem.png`` (300 dpi), ``stem.svg`` and ``stem.pdf``, reproducibly.
+
+    The same figure gives the same bytes on every run: the SVG ids use a fixed hash salt, the PNG
+    carries no software tag, and the SVG and PDF carry no date, unless ``SOURCE_DATE_EPOCH`` is
+    set, in which case matplotlib stamps that date. The figure is not closed.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    folder
+        Where to write (created if missing).
+    stem
+        File name without suffix, e.g. ``"fig1"``.
+    formats
+        A subset of :data:`FORMATS`.
+    dpi
+        Resolution of the PNG.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+
+    Raises
+    ------
+    ValueError
+        A format is not one of :data:`FORMATS`.
+
+    Examples
+    --------
+    >>> save_figure(ax.figure, "figures", "fig1")  # doctest: +SKIP
+    [PosixPath('figures/fig1.png'), PosixPath('figures/fig1.svg'), PosixPath('figures/fig1.pdf')]
+    """
+    import matplotlib as mpl
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"format(s) {', '.join(unknown)} not one of {', '.join(FORMATS)}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    dated = bool(os.environ.get("SOURCE_DATE_EPOCH"))
+    metadata: dict[str, dict[str, Any]] = {
+        "png": {"Software": None},
+        "svg": {} if dated else {"Date": None},
+        "pdf": {} if dated else {"CreationDate": None},
+    }
+    written = []
+    with mpl.rc_context({"svg.hashsalt": _SVG_SALT}):
+        for fmt in formats:
+            path = folder / f"{stem}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata[fmt])
+            written.append(path)
+    return written
+
+
+def caption(
+    question: int,
+    table: pd.DataFrame,
+    *,
+    reconstructed: bool,
+    unit: str = "paragraph",
+) -> str:
+    """A figure's caption, saying which values the paper pins and which come from the data.
+
+    Parameters
+    ----------
+    question
+        The question number (Figure N shows Question N).
+    table
+        The question's :func:`figure_table`.
+    reconstructed
+        True for the shipped reconstruction: then the reported themes' means are the paper's
+        published values and everything else (the SDs, the other bars) comes from one dataset among
+        many consistent with the published aggregates. False for real coded data: every value is
+        computed from the data.
+    unit
+        The counting unit the figure was drawn with.
+
+    Returns
+    -------
+    str
+        One paragraph.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"theme": ["A", "B"], "mean_pct": [70.0, 30.0],
+    ...                       "sd_pct": [5.0, 5.0], "n_groups": [3, 3],
+    ...                       "reported": [True, False]})
+    >>> caption(1, table, reconstructed=False).split(". ")[0]
+    'Figure 1'
+    """
+    n = int(table["n_groups"].max()) if len(table) else 0
+    noun = _UNIT_NOUN.get(unit, unit)
+    picked = table[table["reported"].astype(bool)].sort_values(
+        "mean_pct", ascending=False, kind="mergesort"
+    )
+    listed = "; ".join(
+        f"{t} ({v:.2f}%)" for t, v in zip(picked["theme"], picked["mean_pct"], strict=True)
+    )
+    groups = "focus group" if n == 1 else "focus groups"
+    bars = (
+        f"Figure {question}. Question {question}: themes and percentage of codes. Each bar is the "
+        f"mean, over the {n} {groups} that answered Question {question}, of the percentage of a "
+        f"group's {noun} that fall in the theme; "
+        + (
+            "error bars are omitted because one group answered. "
+            if n == 1
+            else "error bars show ±1 SD (sample SD) across those groups. "
+        )
+        + f"Hatched: the themes reported under the 50% rule ({listed}). "
+        "Colours tell major themes (more codes than the mean over the themes) from minor ones."
+    )
+    if not reconstructed:
+        return bars + " Every value is computed from the coded data supplied."
+    if unit != "paragraph":
+        return bars + (
+            " The data are the shipped reconstruction, which pins the paper's published "
+            "percentages under the paragraph reading only; under this reading every value "
+            "comes from the reconstructed data, not from the study."
+        )
+    return bars + (
+        " Pinned by the paper: the reported themes' means, as published to two decimals. From "
+        "the reconstructed data: the error bars, the number of groups and every other bar. The "
+        "study's coded data were never published; the shipped dataset is one of many consistent "
+        "with the published aggregates, not the study's data."
+    )
+
+
+def write_figures(
+    analysis: Analysis,
+    folder: str | os.PathLike[str],
+    questions_text: Mapping[int, str] | None = None,
+    *,
+    reconstructed: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write ``figN.png``, ``.svg``, ``.pdf``, ``.csv`` and the caption ``figN.txt`` per question.
+
+    Figure N shows Question N. Figures are built without pyplot, so nothing is left open.
+
+    Parameters
+    ----------
+    analysis
+        The output of :func:`synth.analysis.analyse`.
+    folder
+        Where to write (created if missing).
+    questions_text
+        Question number to question text for the titles; default the published record's Table 1
+        when available, else titles are "Question N".
+    reconstructed
+        Whether the data are the shipped reconstruction; decides the wording of the caption
+        written beside each figure as ``figN.txt`` (see :func:`caption`).
+    say
+        Progress callback.
+
+    Returns
+    -------
+    list of Path
+        Every file written, figure by figure.
+
+    Examples
+    --------
+    >>> write_figures(analyse(load_coded_data("data/raw")), "figures")  # doctest: +SKIP
+    [PosixPath('figures/fig1.png'), ...]
+    """
+    from matplotlib.figure import Figure
+
+    say = say or _quiet
+    texts = dict(questions_text) if questions_text is not None else _published_question_texts()
+    majors = set(analysis.themes.loc[analysis.themes["major"].astype(bool), "theme"])
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for question in analysis.questions:
+        table = figure_table(analysis, question)
+        fig = Figure(figsize=FIGSIZE, layout="constrained")
+        ax = fig.subplots()
+        plot_question(
+            table,
+            question=question,
+            ax=ax,
+            major=majors,
+            title=_title(question, texts.get(question)),
+        )
+        stem = f"fig{question}"
+        written += save_figure(fig, folder, stem)
+        csv = folder / f"{stem}.csv"
+        table[list(FIGURE_COLUMNS)].to_csv(
+            csv, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g"
+        )
+        written.append(csv)
+        text = folder / f"{stem}.txt"
+        text.write_text(
+            caption(question, table, reconstructed=reconstructed, unit=analysis.unit) + "\n",
+            encoding="utf-8",
+        )
+        written.append(text)
+        say(f"  Figure {question}: {stem}.png, .svg, .pdf, .csv, .txt")
+    return written
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_shipped_reconstruction(
+    folder: str | os.PathLike[str], sums: str | os.PathLike[str] | None = None
+) -> bool:
+    """Whether a coded-data folder holds the shipped reconstruction, byte for byte.
+
+    True when ``coded_segments.csv`` and ``codebook.csv`` in ``folder`` have the checksums that
+    ``data/raw/SHA256SUMS`` records for them (so a fresh ``synth reconstruct`` output counts too).
+
+    Parameters
+    ----------
+    folder
+        The coded-data folder.
+    sums
+        The checksum file; default ``data/raw/SHA256SUMS`` of the compendium.
+
+    Returns
+    -------
+    bool
+        False when the checksum file or a data file is missing, or any checksum differs.
+
+    Examples
+    --------
+    >>> is_shipped_reconstruction("data/raw")  # doctest: +SKIP
+    True
+    """
+    folder = Path(folder)
+    if sums is None:
+        try:
+            from .paths import raw_dir
+
+            sums = raw_dir() / "SHA256SUMS"
+        except FileNotFoundError:
+            return False
+    sums = Path(sums)
+    if not sums.is_file():
+        return False
+    recorded: dict[str, str] = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        parts = line.strip().split(maxsplit=1)
+        if len(parts) == 2:
+            listed = Path(parts[1].lstrip("*"))
+            recorded[listed.as_posix()] = parts[0].lower()
+            recorded.setdefault(listed.name, parts[0].lower())  # "data/raw/codebook.csv" too
+    for name in ("coded_segments.csv", "codebook.csv"):
+        path = folder / name
+        if name not in recorded or not path.is_file() or _sha256(path) != recorded[name]:
+            return False
+    return True
+
+
+def run_figures_command(
+    data: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    unit: Unit = "paragraph",
+    say: Callable[[str], None] | None = None,
+) -> int:
+    """``synth figures``: load a coded-data folder, analyse it and write Figures 1-8 atomically.
+
+    Parameters
+    ----------
+    data
+        The coded-data folder.
+    out
+        The output folder; the figure files replace same-named files there and other files are
+        kept. Nothing is written when anything fails.
+    unit
+        The counting unit of the per-question percentages.
+    say
+        Progress callback.
+
+    Returns
+    -------
+    int
+        0 on success.
+
+    Raises
+    ------
+    DataError
+        The input breaks the schema.
+
+    Examples
+    --------
+    >>> run_figures_command("data/raw", "figures")  # doctest: +SKIP
+    0
+    """
+    import matplotlib
+
+    from ._atomic import atomic_dir
+    from .analysis import analyse
+    from .io import load_coded_data
+
+    matplotlib.use("Agg")
+    say = say or _quiet
+    coded = load_coded_data(data)
+    result = analyse(coded, unit=unit)
+    shipped = is_shipped_reconstruction(data)
+    say(
+        f"drawing Figures for questions {', '.join(map(str, result.questions))} "
+        f"(unit: {unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
+    )
+    with atomic_dir(out, merge=True) as tmp:
+        written = write_figures(result, tmp, reconstructed=shipped, say=say)
+    say(f"wrote {len(written)} files to {out}")
+    return 0
