@@ -1,0 +1,76 @@
+"""data/raw/SHA256SUMS: written in sha256sum format, verified, and a changed byte detected."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from synth import ChecksumError
+from synth.checksums import compute_sums, read_sums, verify_sums, write_sums
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    base = tmp_path / "raw"
+    (base / "published").mkdir(parents=True)
+    (base / "b.csv").write_bytes(b"x,y\n1,2\n")
+    (base / "a.csv").write_bytes(b"hello\n")
+    (base / "published" / "claims.csv").write_bytes(b"claim\n")
+    (base / "identifiers.txt").write_bytes(b"never listed\n")
+    return base
+
+
+def test_write_sums_is_sha256sum_format(folder: Path) -> None:
+    write_sums(folder)
+    text = (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    expected = "".join(
+        f"{hashlib.sha256((folder / rel).read_bytes()).hexdigest()}  {rel}\n"
+        for rel in ("a.csv", "b.csv", "published/claims.csv")  # sorted; exclusions left out
+    )
+    assert text == expected
+    assert read_sums(folder) == compute_sums(folder)
+    verify_sums(folder)  # no error
+
+
+def test_a_changed_byte_is_detected(folder: Path) -> None:
+    write_sums(folder)
+    data = bytearray((folder / "b.csv").read_bytes())
+    data[-2] ^= 1  # "2" -> "3"
+    (folder / "b.csv").write_bytes(bytes(data))
+    with pytest.raises(ChecksumError, match=r"1 file\(s\) differ from SHA256SUMS; first: b.csv \(changed\)"):
+        verify_sums(folder)
+
+
+def test_missing_and_unlisted_files(folder: Path) -> None:
+    write_sums(folder)
+    (folder / "a.csv").unlink()
+    (folder / "new.csv").write_bytes(b"new\n")
+    with pytest.raises(ChecksumError, match=r"2 file\(s\) differ.*first: a.csv \(missing\)"):
+        verify_sums(folder)
+
+
+def test_no_sums_file(folder: Path) -> None:
+    with pytest.raises(ChecksumError, match="SHA256SUMS: checksum file not found"):
+        verify_sums(folder)
+
+
+def test_bad_line(folder: Path) -> None:
+    (folder / "SHA256SUMS").write_text("abc  a.csv\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match=r"not a sha256sum line \(1 row: 1\)"):
+        read_sums(folder)
+
+
+def test_shipped_data_match_their_sums(tmp_path: Path) -> None:
+    verify_sums(RAW)
+    copy = tmp_path / "raw"
+    shutil.copytree(RAW, copy)
+    path = copy / "coded_segments.csv"
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace(b"FG01", b"FG02", 1))
+    with pytest.raises(ChecksumError, match="coded_segments.csv"):
+        verify_sums(copy)
