@@ -93,6 +93,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_manuscript(args: argparse.Namespace) -> int:
+    from .manuscript import run_manuscript_command
+
+    return run_manuscript_command(
+        data=args.data, out=args.out, unit=args.unit, jobs=args.jobs, say=_say
+    )
+
+
 def _cmd_import_qdpx(args: argparse.Namespace) -> int:
     from .qdpx import run_import_command
 
@@ -192,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _unit(p)
     p.set_defaults(handler=_cmd_report)
+
+    p = sub.add_parser(
+        "manuscript", help="paper-ready figures, tables, numbers.tex and a Results draft"
+    )
+    p.add_argument("--data", type=Path, default=Path("data/raw"), help="coded data folder")
+    p.add_argument("--out", type=Path, default=Path("reports/manuscript"), help="output folder")
+    p.add_argument("--jobs", type=int, default=2, help="figures drawn in parallel (default 2)")
+    _unit(p)
+    p.set_defaults(handler=_cmd_manuscript)
 
     p = sub.add_parser("import-qdpx", help="read a REFI-QDA project (.qdpx/.qde) into the schema")
     p.add_argument("file", type=Path, help="the .qdpx or .qde file")

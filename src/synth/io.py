@@ -235,14 +235,14 @@ def _strip(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return frame
 
 
-def _require_nonempty(frame: pd.DataFrame, columns: Iterable[str], path: object) -> None:
+def _require_nonempty(frame: pd.DataFrame, columns: Iterable[str], path: str | os.PathLike[str]) -> None:
     for col in columns:
         empty = (frame[col] == "").to_numpy()
         if empty.any():
             raise DataError("empty value", path=path, column=col, rows=_rows(empty))
 
 
-def validate_segments(frame: pd.DataFrame, *, path: object = "coded_segments") -> pd.DataFrame:
+def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "coded_segments") -> pd.DataFrame:
     """Validate ``coded_segments`` on its own and return it typed.
 
     Rules: the required columns are present and non-empty; ``question`` is a positive integer; no
@@ -315,7 +315,7 @@ def validate_segments(frame: pd.DataFrame, *, path: object = "coded_segments") -
     return seg
 
 
-def validate_codebook(frame: pd.DataFrame, *, path: object = "codebook") -> pd.DataFrame:
+def validate_codebook(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "codebook") -> pd.DataFrame:
     """Validate ``codebook`` and return it with names stripped and valence in lower case.
 
     Rules: required columns present; ``code_id``, ``theme`` and ``subtheme`` non-empty; ``code_id``
@@ -346,7 +346,7 @@ def validate_codebook(frame: pd.DataFrame, *, path: object = "codebook") -> pd.D
     return book
 
 
-def validate_participants(frame: pd.DataFrame, *, path: object = "participants") -> pd.DataFrame:
+def validate_participants(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "participants") -> pd.DataFrame:
     """Validate ``participants``: columns present and non-empty; ``participant_id`` unique.
 
     Raises
@@ -375,7 +375,7 @@ def validate_coded_data(
     codebook: pd.DataFrame,
     participants: pd.DataFrame | None = None,
     *,
-    paths: dict[str, object] | None = None,
+    paths: dict[str, str | os.PathLike[str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Validate the three tables on their own and against each other.
 
