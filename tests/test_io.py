@@ -224,3 +224,13 @@ def test_truncated_quoted_field_is_not_called_ragged(tmp_path):
     seg = SEGMENTS + 'S9,FG1,1,P1,C1,"cut off in the mid'
     with pytest.raises(DataError, match=r"malformed CSV \(truncated file\?\)"):
         load_coded_data(write(tmp_path, seg))
+
+
+def test_two_coders_may_apply_the_same_code_to_a_paragraph(tmp_path):
+    seg = SEGMENTS.replace("code_id,text", "code_id,text,coder").replace(",\n", ",,A\n")
+    seg = seg.replace("programme.\n", "programme.,A\n")
+    double = seg + "S3,FG2,1,P3,C3,,B\n"
+    data = load_coded_data(write(tmp_path / "ok", double))
+    assert len(data.segments) == 5
+    with pytest.raises(DataError, match=r"same segment_id and code_id and coder twice\) \(1 row: 7\)"):
+        load_coded_data(write(tmp_path / "bad", double + "S3,FG2,1,P3,C3,,B\n"))

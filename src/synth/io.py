@@ -246,7 +246,8 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
     """Validate ``coded_segments`` on its own and return it typed.
 
     Rules: the required columns are present and non-empty; ``question`` is a positive integer; no
-    coding reference is repeated (same ``segment_id`` and ``code_id``); a segment has one focus
+    coding reference is repeated (same ``segment_id`` and ``code_id``, and the same ``coder`` when
+    that column is present); a segment has one focus
     group, one question and one participant; a participant belongs to one focus group.
 
     Parameters
@@ -282,10 +283,13 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
         )
     seg["question"] = q.astype("int64")
 
-    dup = seg.duplicated(["segment_id", "code_id"], keep="first").to_numpy()
+    # With a coder column, two coders applying the same code to the same paragraph is double
+    # coding (for intercoder agreement), not a duplicate; the counting rules count it once.
+    key = ["segment_id", "code_id"] + (["coder"] if "coder" in seg.columns else [])
+    dup = seg.duplicated(key, keep="first").to_numpy()
     if dup.any():
         raise DataError(
-            "duplicate coding reference (same segment_id and code_id twice)",
+            f"duplicate coding reference (same {' and '.join(key)} twice)",
             path=path,
             column="segment_id",
             rows=_rows(dup),
