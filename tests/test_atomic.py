@@ -65,3 +65,19 @@ def test_atomic_file(tmp_path):
     with atomic_file(target) as tmp:
         tmp.write_text("new")
     assert target.read_text() == "new"
+
+
+def test_outputs_get_the_usual_permissions_not_mkdtemps_0700(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "out") as tmp:
+            (tmp / "a.csv").write_text("x")
+        with atomic_file(tmp_path / "f.txt") as tmp:
+            tmp.write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o644

@@ -31,6 +31,12 @@ def refuse_raw(target: str | os.PathLike[str], *, allow: bool = False) -> None:
             raise SynthError(f"refusing to write into {target}: data/raw/ is read-only input")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_dir(
     target: str | os.PathLike[str], *, merge: bool = False, allow_raw: bool = False
@@ -53,6 +59,7 @@ def atomic_dir(
     refuse_raw(target, allow=allow_raw)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual permissions
     try:
         yield tmp
     except BaseException:
@@ -90,6 +97,7 @@ def atomic_file(target: str | os.PathLike[str]) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     os.close(fd)
+    os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600
     tmp = Path(name)
     try:
         yield tmp
