@@ -527,9 +527,9 @@ def run_audit_command(
     from .published import load_published
 
     say = say or _quiet
-    say(f"auditing {data} against the published record")
-    coded = load_coded_data(data)
+    coded = load_coded_data(data)  # bad input fails before anything is printed
     pub = load_published()
+    say(f"auditing {data} against the published record")
     table = audit(coded, pub)
     incons = inconsistencies(pub)
     out_lines = [summary(table), "", f"{len(incons)} internal inconsistencies of the paper:"]
