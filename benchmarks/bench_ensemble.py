@@ -1,7 +1,7 @@
 """The ensemble of reconstructions (issue 8, section 5), timed; it also writes the cache the
 statistics notebook reads.
 
-Runs :func:`synth.stats.run_ensemble` on ``--seeds`` consecutive seeds (default 50, starting at
+Runs :func:`synth.stats.write_ensemble` (as ``synth ensemble`` does) on ``--seeds`` consecutive seeds (default 50, starting at
 ``--first``) in ``--jobs`` worker processes (default 2, the cores of this machine): each worker
 reconstructs the dataset with its seed, audits it and computes every bar of Figures 1-8. Then
 :func:`synth.stats.ensemble_ranges` gives each bar's range across the reconstructions that pass the
@@ -26,8 +26,6 @@ import time
 from pathlib import Path
 
 from synth import stats
-from synth._atomic import atomic_dir
-from synth.io import write_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,15 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    bars = stats.run_ensemble(
-        seeds, unit=args.unit, jobs=args.jobs, check_audit=not args.no_audit, say=say
+    bars, ranges = stats.write_ensemble(
+        seeds, args.out, unit=args.unit, jobs=args.jobs, check_audit=not args.no_audit, say=say
     )
     elapsed = time.perf_counter() - start
     audited = bars.drop_duplicates("seed")["audit_ok"].astype(bool)
-    ranges = stats.ensemble_ranges(bars)
-    with atomic_dir(args.out) as tmp:
-        write_table(bars, tmp / "ensemble_bars.csv")
-        write_table(ranges, tmp / "ensemble_ranges.csv")
     pinned = int(ranges["pinned"].sum())
     print(f"ensemble: {len(seeds)} seeds on {args.jobs} worker(s) in {elapsed:.1f} s "
           f"({elapsed / len(seeds):.2f} s per seed)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -286,3 +287,34 @@ def plot_ensemble_ranges(
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
+
+
+def write_ensemble(
+    seeds: Sequence[int],
+    out: str | os.PathLike[str],
+    *,
+    unit: str = "paragraph",
+    jobs: int | None = 2,
+    check_audit: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the ensemble and write ``ensemble_bars.csv`` and ``ensemble_ranges.csv`` atomically.
+
+    The files hold no timings, so the same seeds give the same bytes. This is what ``synth
+    ensemble`` (and ``make ensemble``) runs; ``notebooks/50_statistics.ipynb`` reads the bars.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The bars (one row per seed x question x theme, with ``audit_ok``) and their ranges (one
+        row per question x theme, with ``pinned``).
+    """
+    from ._atomic import atomic_dir
+    from .io import write_table
+
+    bars = run_ensemble(seeds, unit=unit, jobs=jobs, check_audit=check_audit, say=say)
+    ranges = ensemble_ranges(bars)
+    with atomic_dir(out) as tmp:
+        write_table(bars, Path(tmp) / "ensemble_bars.csv")
+        write_table(ranges, Path(tmp) / "ensemble_ranges.csv")
+    return bars, ranges

@@ -101,6 +101,20 @@ def _cmd_manuscript(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_ensemble(args: argparse.Namespace) -> int:
+    from .stats import write_ensemble
+
+    seeds = list(range(args.first, args.first + args.seeds))
+    _say(f"reconstructing {len(seeds)} datasets (seeds {seeds[0]}-{seeds[-1]}) on {args.jobs} "
+         "worker(s); each is audited and its Figure 1-8 bars collected")
+    bars, ranges = write_ensemble(seeds, args.out, unit=args.unit, jobs=args.jobs, say=_say)
+    passed = bars.drop_duplicates("seed")["audit_ok"].astype(bool)
+    print(f"{int(passed.sum())} of {len(seeds)} reconstructions pass the audit; "
+          f"{int(ranges['pinned'].sum())} of {len(ranges)} bars are pinned by the published numbers")
+    print(f"wrote {args.out / 'ensemble_bars.csv'} and {args.out / 'ensemble_ranges.csv'}")
+    return EXIT_OK if bool(passed.all()) else EXIT_CHECK_FAILED
+
+
 def _cmd_import_qdpx(args: argparse.Namespace) -> int:
     from .qdpx import run_import_command
 
@@ -209,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="figures drawn in parallel (default 2)")
     _unit(p)
     p.set_defaults(handler=_cmd_manuscript)
+
+    p = sub.add_parser(
+        "ensemble", help="many reconstructions: which bars the published numbers pin (slow)"
+    )
+    p.add_argument("--seeds", type=int, default=50, help="number of seeds (default 50)")
+    p.add_argument("--first", type=int, default=1, help="first seed (default 1)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument(
+        "--out", type=Path, default=Path("data/processed/ensemble"), help="output folder"
+    )
+    _unit(p)
+    p.set_defaults(handler=_cmd_ensemble)
 
     p = sub.add_parser("import-qdpx", help="read a REFI-QDA project (.qdpx/.qde) into the schema")
     p.add_argument("file", type=Path, help="the .qdpx or .qde file")

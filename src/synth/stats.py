@@ -48,7 +48,7 @@ from ._stats_core import (
     permute_within,
     t_interval,
 )
-from ._stats_ensemble import ensemble_ranges, plot_ensemble_ranges, run_ensemble
+from ._stats_ensemble import ensemble_ranges, plot_ensemble_ranges, run_ensemble, write_ensemble
 from ._stats_reliability import coding_comparison, cohen_kappa, krippendorff_alpha
 from .io import CodedData
 
@@ -84,6 +84,7 @@ __all__ = [
     "run_ensemble",
     "ensemble_ranges",
     "plot_ensemble_ranges",
+    "write_ensemble",
 ]
 
 #: The seed every resampling function uses unless told otherwise (the article number, 23:135).
