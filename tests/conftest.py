@@ -37,3 +37,19 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(scope="session")
+def shipped_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole report rendered once on the shipped data (``data/raw``), shared by the tests
+    that read it (notebooks, determinism, browser). Returns the report folder; the figures are
+    in its sibling ``figures/``."""
+    from synth.cli import main
+
+    if not (RAW / "coded_segments.csv").is_file():
+        pytest.fail("the shipped dataset data/raw/coded_segments.csv is missing")
+    out = tmp_path_factory.mktemp("shipped") / "report"
+    code = main(["report", "--data", str(RAW), "--out", str(out),
+                 "--figures", str(out.parent / "figures"), "--jobs", "2"])
+    assert code == 0
+    return out

@@ -17,7 +17,6 @@ import nbformat
 import pandas as pd
 import pytest
 
-from synth.cli import main
 from synth.report import render_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,16 +25,9 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (RAW / "coded_segments.csv").is_file():
-        pytest.fail("the shipped dataset data/raw/coded_segments.csv is missing")
-    out = tmp_path_factory.mktemp("render") / "report"
-    figures = out.parent / "figures"
-    code = main(
-        ["report", "--data", str(RAW), "--out", str(out), "--figures", str(figures), "--jobs", "2"]
-    )
-    assert code == 0
-    return out
+def rendered(shipped_report: Path) -> Path:
+    """The report rendered once per session on the shipped data (conftest.py)."""
+    return shipped_report
 
 
 @pytest.fixture(scope="module")
