@@ -1,0 +1,1209 @@
+"""Paper-ready outputs for authors (``reports/manuscript/``), written by :func:`write_manuscript`.
+
+The report calls :func:`write_manuscript` after the notebooks; ``synth manuscript`` runs it alone.
+It writes, from the coded data and the paper's counting rules (:mod:`synth.analysis`):
+
+- ``figures/``: Figures 1-8 sized for a single (85 mm) and a double (170 mm) journal column, as PNG
+  at 300 and 600 dpi, SVG, PDF (TrueType fonts embedded: ``pdf.fonttype`` 42) and TIFF (600 dpi,
+  LZW), each with ``figN.txt`` (the caption, :func:`synth.plots.caption`) and ``figN.csv`` (the
+  plotted numbers, :func:`synth.plots.figure_table`);
+- ``tables/``: Table 1, Tables 2-9 and Appendix 1 in the paper's layout as CSV, Markdown, LaTeX
+  (``longtable`` fragments; ``preview.tex`` puts them in a document) and DOCX (python-docx), built
+  from :mod:`synth.tables`;
+- ``numbers.json`` and ``numbers.tex``: every number the Results text cites, one LaTeX macro per
+  number (``\\QOnePctRelationshipsWithPartners`` = ``28.70``), so that a manuscript's text can be
+  generated rather than typed (:func:`results_numbers`);
+- ``results.md``: a draft of the Results section whose sentences carry the numbers from the data
+  in the paper's wording (:func:`results_text`, :func:`question_sentence`);
+- ``provenance.json``: for every figure and table, the notebook and parameters that render it in
+  the report, the function that wrote it, the commit, and the SHA-256 of the input data and of the
+  output file.
+
+Participants' words appear only where the data hold them (the paper's published quotations in the
+shipped reconstruction); nothing here writes words of its own into a quotation cell. The bytes are
+the same on every run: fixed float formats, ``\\n`` line ends, no dates in the figures, fixed
+timestamps inside the DOCX archives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import os
+import re
+import subprocess
+import textwrap
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._exceptions import DataError
+from .analysis import Analysis, analyse
+from .io import CodedData
+
+__all__ = [
+    "COLUMN_WIDTHS_MM",
+    "PNG_DPIS",
+    "TIFF_DPI",
+    "number_word",
+    "macro_name",
+    "results_numbers",
+    "numbers_tex",
+    "question_sentence",
+    "results_text",
+    "paper_layout",
+    "table_markdown",
+    "table_latex",
+    "write_docx_table",
+    "save_manuscript_figure",
+    "write_manuscript",
+    "run_manuscript_command",
+]
+
+#: Journal column widths (mm): single and double column.
+COLUMN_WIDTHS_MM: dict[str, float] = {"single": 85.0, "double": 170.0}
+#: Figure heights (mm) for each width.
+_HEIGHTS_MM: dict[str, float] = {"single": 105.0, "double": 115.0}
+#: Base font size (pt) for each width.
+_FONT_PT: dict[str, float] = {"single": 6.5, "double": 8.0}
+#: PNG resolutions written.
+PNG_DPIS: tuple[int, ...] = (300, 600)
+#: TIFF resolution.
+TIFF_DPI = 600
+#: zlib level of the PNGs: 1 is several times faster than the default 6 for files ~20% larger.
+_PNG_COMPRESSION = 1
+#: The 50% rule's threshold, as the Results text states it.
+_THRESHOLD = 50
+_MM_PER_INCH = 25.4
+#: No-break space, between "Fig."/"Table" and the number (as the paper prints them).
+_NBSP = "\u00a0"
+#: DOCX archives get this timestamp (the ZIP epoch) unless SOURCE_DATE_EPOCH is set.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+          "fifteen sixteen seventeen eighteen nineteen twenty").split()
+_DIGIT_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+
+
+def _quiet(message: str) -> None:
+    """The default ``say``: progress goes nowhere."""
+
+
+# --- numbers and names --------------------------------------------------------------------------
+
+
+def number_word(n: int, *, capital: bool = False) -> str:
+    """A count as the paper writes it: words up to twenty, digits above.
+
+    Parameters
+    ----------
+    n
+        A non-negative integer.
+    capital
+        Capitalise the first letter (at the start of a sentence).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> number_word(5), number_word(6, capital=True), number_word(185)
+    ('five', 'Six', '185')
+    """
+    text = _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+    return text[:1].upper() + text[1:] if capital else text
+
+
+def macro_name(*parts: object) -> str:
+    """A LaTeX macro name (letters only) from words and numbers.
+
+    Numbers are spelled digit by digit (``1`` → ``One``, ``12`` → ``OneTwo``), words are
+    capitalised and joined, anything else is dropped.
+
+    Parameters
+    ----------
+    *parts
+        Pieces of the name, e.g. ``"Q", 1, "Pct", "Relationships with partners"``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        Nothing usable is left.
+
+    Examples
+    --------
+    >>> macro_name("Q", 1, "Pct", "Relationships with partners")
+    'QOnePctRelationshipsWithPartners'
+    >>> macro_name("Theme codes", "Place-based factors")
+    'ThemeCodesPlaceBasedFactors'
+    """
+    out = []
+    for part in parts:
+        for token in re.findall(r"[A-Za-z]+|[0-9]", str(part)):
+            out.append(_DIGIT_WORDS[int(token)] if token.isdigit() else token[:1].upper() + token[1:])
+    name = "".join(out)
+    if not name:
+        raise ValueError(f"no letters or digits in {parts!r} to make a macro name")
+    return name
+
+
+def _lower_first(theme: str) -> str:
+    return theme[:1].lower() + theme[1:] if theme[1:2].islower() or len(theme) == 1 else theme
+
+
+def _by_codes(analysis: Analysis, major: bool) -> list[str]:
+    """Themes of one class by codes descending, ties in codebook order (Appendix 1's order)."""
+    themes = analysis.themes.reset_index(drop=True)
+    part = themes[themes["major"].astype(bool) == major]
+    order = np.lexsort((part.index.to_numpy(), -part["codes"].to_numpy()))
+    return [str(t) for t in part["theme"].to_numpy()[order]]
+
+
+def _subtheme_counts(data: CodedData, analysis: Analysis) -> dict[tuple[int, str], int]:
+    """Distinct subthemes coded per (question, reported theme): what each Table 2-9 lists."""
+    coded = data.coded()
+    chosen = analysis.selected[["question", "theme"]]
+    merged = coded.merge(chosen, on=["question", "theme"], how="inner")
+    counts = merged.groupby(["question", "theme"])["subtheme"].nunique()
+    return {(int(q), str(t)): int(n) for (q, t), n in counts.items()}
+
+
+def _entry(value: float | int, text: str, what: str) -> dict[str, Any]:
+    return {"value": value, "text": text, "what": what}
+
+
+def results_numbers(data: CodedData, analysis: Analysis | None = None) -> dict[str, dict[str, Any]]:
+    """Every number the Results text cites, keyed by its LaTeX macro name.
+
+    Parameters
+    ----------
+    data
+        The coded dataset.
+    analysis
+        :func:`synth.analysis.analyse` of ``data`` (computed when None).
+
+    Returns
+    -------
+    dict
+        Macro name → ``{"value": number, "text": as printed, "what": description}``, in a fixed
+        order: the counts of the first paragraph (``NParagraphs``, ``NCodes``, ``NSubthemes``,
+        ``NThemes``, ``NMajorThemes``, ``NMinorThemes``), the descriptive statistics of codes per
+        theme (``CodesMean``, ``CodesMedian``, ``CodesSD``, ``CodesRange``, two decimals),
+        Appendix 1 (``ThemeCodes<Theme>``, ``ThemePct<Theme>``) and per question the number of
+        reported themes and, per reported theme, its mean percentage and number of subthemes
+        (``Q<N>NReported``, ``Q<N>Pct<Theme>``, ``Q<N>Subthemes<Theme>``).
+
+    Raises
+    ------
+    ValueError
+        Two numbers would get the same macro name (themes differing only in punctuation).
+
+    Examples
+    --------
+    >>> numbers = results_numbers(data)  # doctest: +SKIP
+    >>> numbers["QOnePctRelationshipsWithPartners"]["text"]  # doctest: +SKIP
+    '28.70'
+    """
+    result = analysis if analysis is not None else analyse(data)
+    seg = data.segments
+    stats = result.stats
+    majors = _by_codes(result, True)
+    minors = _by_codes(result, False)
+    out: dict[str, dict[str, Any]] = {}
+
+    def put(name: str, entry: dict[str, Any]) -> None:
+        if name in out:
+            raise ValueError(f"two numbers share the macro name {name}: "
+                             f"{out[name]['what']!r} and {entry['what']!r}")
+        out[name] = entry
+
+    n_par = int(seg["segment_id"].nunique())
+    put("NParagraphs", _entry(n_par, str(n_par), "coded paragraphs of text"))
+    put("NCodes", _entry(int(stats["total"]), str(int(stats["total"])),
+                         "codes (code occurrences)"))
+    coded = data.coded()
+    n_sub = int(coded[["theme", "subtheme"]].drop_duplicates().shape[0])
+    put("NSubthemes", _entry(n_sub, str(n_sub), "subthemes with at least one code"))
+    put("NThemes", _entry(len(result.themes), str(len(result.themes)), "themes"))
+    put("NMajorThemes", _entry(len(majors), str(len(majors)), "major themes"))
+    put("NMinorThemes", _entry(len(minors), str(len(minors)), "minor themes"))
+    for key, label in (("mean", "Mean"), ("median", "Median"), ("sd", "SD"), ("range", "Range")):
+        value = float(stats[key])
+        put(f"Codes{label}", _entry(value, f"{value:.2f}",
+                                    f"codes per theme: {key}" + (" (ddof 1)" if key == "sd" else "")))
+    for rec in result.themes.itertuples(index=False):
+        put(macro_name("Theme codes", rec.theme),
+            _entry(int(rec.codes), str(int(rec.codes)), f"Appendix 1: codes of {rec.theme}"))
+        put(macro_name("Theme pct", rec.theme),
+            _entry(float(rec.percent), f"{rec.percent:.2f}",
+                   f"Appendix 1: percentage of all codes, {rec.theme}"))
+    subs = _subtheme_counts(data, result)
+    for q in result.questions:
+        chosen = result.selected[result.selected["question"] == q]
+        put(macro_name("Q", q, "N reported"),
+            _entry(len(chosen), str(len(chosen)), f"Question {q}: themes reported (50% rule)"))
+        for rec in chosen.itertuples(index=False):
+            put(macro_name("Q", q, "Pct", rec.theme),
+                _entry(float(rec.mean_pct), f"{rec.mean_pct:.2f}",
+                       f"Question {q}: mean percentage of codes, {rec.theme}"))
+            n = subs.get((int(q), str(rec.theme)), 0)
+            put(macro_name("Q", q, "Subthemes", rec.theme),
+                _entry(n, str(n), f"Question {q} (Table {q + 1}): subthemes of {rec.theme}"))
+    return out
+
+
+def numbers_tex(numbers: Mapping[str, Mapping[str, Any]]) -> str:
+    """``numbers.tex``: one ``\\newcommand`` per number of :func:`results_numbers`.
+
+    Parameters
+    ----------
+    numbers
+        The output of :func:`results_numbers`.
+
+    Returns
+    -------
+    str
+        LaTeX source, one macro per line with its description as a comment.
+
+    Raises
+    ------
+    ValueError
+        A name is not letters only.
+
+    Examples
+    --------
+    >>> numbers_tex({"NCodes": {"value": 323, "text": "323", "what": "codes"}}).splitlines()[-1]
+    '\\\\newcommand{\\\\NCodes}{323} % codes'
+    """
+    lines = [
+        "% Every number the Results text cites, computed from the data by synth.manuscript.",
+        "% Use as \\input{numbers.tex}, then e.g. \\QOnePctRelationshipsWithPartners\\%.",
+    ]
+    for name, entry in numbers.items():
+        if not re.fullmatch(r"[A-Za-z]+", name):
+            raise ValueError(f"LaTeX macro names are letters only, got {name!r}")
+        what = str(entry["what"]).replace("%", r"\%")
+        lines.append(f"\\newcommand{{\\{name}}}{{{entry['text']}}} % {what}")
+    return "\n".join(lines) + "\n"
+
+
+# --- the Results text ---------------------------------------------------------------------------
+
+
+def _quoted(theme: str, pct: float) -> str:
+    return f"‘{_lower_first(theme)}’ ({pct:.2f}%)"
+
+
+def _listing(items: Sequence[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def question_sentence(
+    question: int,
+    reported: Sequence[Mapping[str, Any]],
+    intro: str | None = None,
+) -> str:
+    """The Results sentence for one question, in the paper's wording.
+
+    Parameters
+    ----------
+    question
+        The question number (Figure N, Table N + 1).
+    reported
+        The reported themes in rank order, each with ``theme``, ``pct`` (mean percentage),
+        ``major`` (bool) and ``subthemes`` (how many Table N + 1 lists).
+    intro
+        The sentence's opening clause (the paper's, e.g. "For successes and achievements in
+        partnership working"); default "For Question N".
+
+    Returns
+    -------
+    str
+        E.g. "For ..., themes contributing 50% or more of the total number of codes were the major
+        themes of ‘relationships with partners’ (28.70%) and ‘research evidence’ (25.68%) (Fig. 1),
+        each derived from five subthemes (Table 2)." Themes are grouped by class, the class of the
+        highest-ranked theme first, and by rank within a class, as the paper does; "Fig." and
+        "Table" are joined to their numbers by a no-break space, as in the paper.
+
+    Raises
+    ------
+    ValueError
+        ``reported`` is empty.
+
+    Examples
+    --------
+    >>> question_sentence(4, [{"theme": "Funding", "pct": 67.434, "major": True,
+    ...                        "subthemes": 5}]).replace(_NBSP, " ")
+    'For Question 4, the theme contributing 50% or more of the total number of codes was the major theme of ‘funding’ (67.43%) (Fig. 4), derived from five subthemes (Table 5).'
+    """
+    if not reported:
+        raise ValueError(f"question {question}: no reported themes to write about")
+    classes: list[bool] = []
+    for item in reported:
+        if bool(item["major"]) not in classes:
+            classes.append(bool(item["major"]))
+    groups = []
+    for major in classes:
+        members = [_quoted(str(i["theme"]), float(i["pct"])) for i in reported
+                   if bool(i["major"]) == major]
+        noun = "theme" if len(members) == 1 else "themes"
+        groups.append(f"the {'major' if major else 'minor'} {noun} of {_listing(members)}")
+    joiner = ", and " if any(len([i for i in reported if bool(i["major"]) == m]) > 1
+                             for m in classes) and len(groups) > 1 else " and "
+    themes_text = joiner.join(groups)
+    several = len(reported) > 1
+    subject = (f"themes contributing {_THRESHOLD}% or more of the total number of codes were"
+               if several else
+               f"the theme contributing {_THRESHOLD}% or more of the total number of codes was")
+    counts = [int(i["subthemes"]) for i in reported]
+    if len(set(counts)) == 1:
+        derived = (("each derived from " if several else "derived from ")
+                   + f"{number_word(counts[0])} subtheme{'s' if counts[0] != 1 else ''}")
+    else:
+        derived = ("derived from " + _listing([number_word(c) for c in counts])
+                   + " subthemes, respectively")
+    opening = intro if intro else f"For Question {question}"
+    return (f"{opening}, {subject} {themes_text} (Fig.{_NBSP}{question}), {derived} "
+            f"(Table{_NBSP}{question + 1}).")
+
+
+def _published_intros(published: Any | None) -> dict[int, str]:
+    """The opening clause of each question's Results sentence, from the published claims."""
+    if published is None:
+        return {}
+    claims = published.claims
+    rows = claims[claims["kind"] == "question_n_reported"]
+    intros: dict[int, str] = {}
+    for q, statement in zip(rows["question"], rows["statement"], strict=True):
+        match = re.match(r"^(.*?), (?:the theme|themes) contributing", str(statement))
+        if match and str(q).strip():
+            intros[int(float(q))] = match.group(1)
+    return intros
+
+
+def _topics(published: Any | None) -> list[tuple[str, list[int]]]:
+    if published is None:
+        return []
+    questions = published.questions.sort_values("question")
+    topics: dict[str, list[int]] = {}
+    for q, topic in zip(questions["question"], questions["topic"], strict=True):
+        topics.setdefault(str(topic), []).append(int(q))
+    return list(topics.items())
+
+
+def results_text(
+    data: CodedData,
+    analysis: Analysis | None = None,
+    published: Any | None = None,
+    *,
+    reconstructed: bool = False,
+) -> str:
+    """``results.md``: a draft Results section whose sentences carry the numbers from the data.
+
+    Parameters
+    ----------
+    data
+        The coded dataset.
+    analysis
+        :func:`synth.analysis.analyse` of ``data`` (computed when None).
+    published
+        The published record (:func:`synth.published.load_published`): gives each question's
+        opening clause and the topics; without it the sentences open with "For Question N".
+    reconstructed
+        Whether ``data`` is the shipped reconstruction (the note at the top says so).
+
+    Returns
+    -------
+    str
+        Markdown: the first paragraph's numbers (paragraphs, codes, subthemes, themes, major and
+        minor themes with the descriptive statistics) and one paragraph per question.
+
+    Examples
+    --------
+    >>> print(results_text(data, published=load_published()))  # doctest: +SKIP
+    """
+    result = analysis if analysis is not None else analyse(data)
+    numbers = results_numbers(data, result)
+    majors, minors = _by_codes(result, True), _by_codes(result, False)
+    subs = _subtheme_counts(data, result)
+    intros = _published_intros(published)
+    classes = dict(zip(result.themes["theme"], result.themes["major"].astype(bool), strict=True))
+
+    def text(name: str) -> str:
+        return str(numbers[name]["text"])
+
+    source = ("the shipped reconstructed dataset (rebuilt from the paper's published aggregates; "
+              "not the study's coded data, which were never published)" if reconstructed
+              else "the coded data supplied")
+    lines = [
+        "# Results (draft generated from the data)",
+        "",
+        f"<!-- Generated by synth.manuscript from {source}. Every number below is computed from "
+        "the data; numbers.tex holds each one as a LaTeX macro. Edit the wording, not the "
+        "numbers. -->",
+        "",
+        f"Responses comprising {text('NParagraphs')} paragraphs of text were categorised into "
+        f"{text('NCodes')} codes. Codes were divided into {text('NSubthemes')} subthemes, split "
+        f"between successes and challenges, from which {text('NThemes')} themes were identified "
+        f"(Appendix 1).",
+    ]
+    stats = (f"(mean = {text('CodesMean')}; median = {text('CodesMedian')}; "
+             f"SD = {text('CodesSD')}; range = {text('CodesRange')})")
+
+    def theme_list(names: list[str]) -> str:
+        low = [_lower_first(t) for t in names]
+        if len(low) <= 2:
+            return " and ".join(low)
+        return "; ".join(low[:-1]) + "; and " + low[-1]
+
+    para = []
+    if majors:
+        noun = "theme" if len(majors) == 1 else "themes"
+        verb = "was" if len(majors) == 1 else "were"
+        para.append(f"{number_word(len(majors), capital=True)} {noun} ({theme_list(majors)}) "
+                    f"for which the number of coded responses was greater than average {stats} "
+                    f"{verb} considered {'a major theme' if len(majors) == 1 else 'major themes'}.")
+    if minors:
+        noun = "theme" if len(minors) == 1 else "themes"
+        verb = "was" if len(minors) == 1 else "were"
+        para.append(f"The remaining {number_word(len(minors))} {noun} with fewer coded responses "
+                    f"than average ({theme_list(minors)}) {verb} considered "
+                    f"{'a minor theme' if len(minors) == 1 else 'minor themes'}.")
+    lines += ["", " ".join(para)]
+
+    def paragraph(q: int) -> str:
+        chosen = result.selected[result.selected["question"] == q].sort_values("rank")
+        reported = [
+            {"theme": t, "pct": float(p), "major": bool(classes[t]),
+             "subthemes": subs.get((q, str(t)), 0)}
+            for t, p in zip(chosen["theme"], chosen["mean_pct"], strict=True)
+        ]
+        return question_sentence(q, reported, intros.get(q))
+
+    done: set[int] = set()
+    for topic, questions in _topics(published):
+        present = [q for q in questions if q in result.questions]
+        if not present:
+            continue
+        span = f"{present[0]}–{present[-1]}" if len(present) > 1 else str(present[0])
+        lines += ["", f"## {topic[:1].upper() + topic[1:]}: responses to questions {span}"]
+        for q in present:
+            lines += ["", f"### Question {q}", "", paragraph(q)]
+            done.add(q)
+    rest = [q for q in result.questions if q not in done]
+    if rest:
+        lines += ["", "## Responses to the questions"]
+        for q in rest:
+            lines += ["", f"### Question {q}", "", paragraph(q)]
+    return "\n".join(lines) + "\n"
+
+
+# --- tables in the paper's layout ---------------------------------------------------------------
+
+
+def _blank_repeats(values: Sequence[str]) -> list[str]:
+    out, previous = [], None
+    for v in values:
+        out.append("" if v == previous else v)
+        previous = v
+    return out
+
+
+def paper_layout(name: str, table: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """A table of :mod:`synth.tables` in the paper's printed layout, with its caption.
+
+    Parameters
+    ----------
+    name
+        ``"table1"``, ``"table2"`` ... ``"table9"`` or ``"appendix1"``.
+    table
+        The matching table of :func:`synth.tables.build_tables`.
+
+    Returns
+    -------
+    tuple of (str, pandas.DataFrame)
+        The caption and the table with the paper's column headings; a value repeated down a
+        block (a topic, a theme, a class) is shown on the block's first row only. Appendix 1's
+        subthemes are one per line (``\\n``-separated).
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not one of the paper's tables.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"topic": ["a", "a"], "question": [1, 2], "text": ["Why?", "How?"]})
+    >>> paper_layout("table1", t)[1]["Topics"].tolist()
+    ['A', '']
+    """
+    if name == "table1":
+        topics = [str(t)[:1].upper() + str(t)[1:] for t in table["topic"]]
+        return "Table 1. Focus group questions", pd.DataFrame({
+            "Topics": _blank_repeats(topics),
+            "Questions": [f"{int(q)}. {t}" for q, t in zip(table["question"], table["text"], strict=True)],
+        })
+    match = re.fullmatch(r"table([2-9]|[1-9][0-9]+)", name)
+    if match:
+        number = int(match.group(1))
+        return (f"Table {number}. Question {number - 1}: themes, subthemes, and associated "
+                "quotations"), pd.DataFrame({
+            "Theme": _blank_repeats([str(t) for t in table["theme"]]),
+            "Subthemes": [str(s) for s in table["subtheme"]],
+            "Quotations": [str(q) for q in table["quotation"]],
+        })
+    if name == "appendix1":
+        classes = [f"{str(c)[:1].upper()}{str(c)[1:]} themes" for c in table["class"]]
+        counts = [f"{t} {int(n)} ({p:.2f}%)" for t, n, p in
+                  zip(table["theme"], table["codes"], table["percent"], strict=True)]
+        return ("Appendix 1. Major and minor themes with subthemes split by successes and "
+                "challenges"), pd.DataFrame({
+            "Major/minor theme": _blank_repeats(classes),
+            "No. (%age) of codes per theme": _blank_repeats(counts),
+            "Successes/challenges": [str(v)[:1].upper() + str(v)[1:] for v in table["valence"]],
+            "Subthemes (in alphabetical order)": [str(s).replace("; ", "\n")
+                                                  for s in table["subthemes"]],
+        })
+    raise ValueError(f"not one of the paper's tables: {name!r} (table1-table9, appendix1)")
+
+
+def _md_cell(value: object) -> str:
+    text = html.escape(str(value), quote=False).replace("|", "\\|")
+    return text.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def table_markdown(caption: str, table: pd.DataFrame) -> str:
+    """A table as GitHub-flavoured Markdown (cells HTML-escaped, ``|`` escaped).
+
+    Parameters
+    ----------
+    caption
+        Shown in bold above the table.
+    table
+        The table (:func:`paper_layout`).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(table_markdown("T", pd.DataFrame({"a": ["<b>|x"]})))
+    **T**
+    <BLANKLINE>
+    | a |
+    | --- |
+    | &lt;b&gt;\\|x |
+    <BLANKLINE>
+    """
+    head = "| " + " | ".join(_md_cell(c) for c in table.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
+    rows = ["| " + " | ".join(_md_cell(v) for v in row) + " |"
+            for row in table.itertuples(index=False)]
+    return "\n".join([f"**{_md_cell(caption)}**", "", head, rule, *rows]) + "\n"
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}",
+}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
+
+
+def _tex(value: object) -> str:
+    text = _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], str(value))
+    return text.replace("\r\n", "\n").replace("\n", r" \newline ")
+
+
+def table_latex(caption: str, table: pd.DataFrame, label: str,
+                widths: Sequence[float] | None = None) -> str:
+    """A table as a LaTeX ``longtable`` fragment (needs ``booktabs``, ``longtable``, ``array``).
+
+    Parameters
+    ----------
+    caption
+        The caption (escaped).
+    table
+        The table (:func:`paper_layout`); every cell is escaped.
+    label
+        The ``\\label`` (letters, digits, ``:`` and ``-``).
+    widths
+        Column widths as fractions of ``\\linewidth``; default equal shares.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        ``label`` has other characters, or ``widths`` does not match the columns.
+
+    Examples
+    --------
+    >>> "\\\\&" in table_latex("T", pd.DataFrame({"a": ["x & y"]}), "tab:t")
+    True
+    """
+    if not re.fullmatch(r"[A-Za-z0-9:-]+", label):
+        raise ValueError(f"label must be letters, digits, ':' or '-', got {label!r}")
+    n = len(table.columns)
+    shares = list(widths) if widths is not None else [0.95 / n] * n
+    if len(shares) != n:
+        raise ValueError(f"widths has {len(shares)} entries for {n} columns")
+    spec = "".join(f"p{{{w:.2f}\\linewidth}}" for w in shares)
+    head = " & ".join(rf"\textbf{{{_tex(c)}}}" for c in table.columns) + r" \\"
+    rows = [" & ".join(_tex(v) for v in row) + r" \\" for row in table.itertuples(index=False)]
+    caption_tex = _tex(re.sub(r"^(Table \d+|Appendix \d+)\. ", "", caption))
+    lines = [
+        f"% {caption}",
+        "% Needs \\usepackage{booktabs,longtable,array}. Generated by synth.manuscript.",
+        rf"\begin{{longtable}}{{{spec}}}",
+        rf"\caption{{{caption_tex}}}\label{{{label}}} \\",
+        r"\toprule",
+        head,
+        r"\midrule",
+        r"\endfirsthead",
+        r"\toprule",
+        head,
+        r"\midrule",
+        r"\endhead",
+        r"\bottomrule",
+        r"\endfoot",
+        *rows,
+        r"\end{longtable}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _docx_bytes_fixed(raw: bytes) -> bytes:
+    """Rewrite a DOCX archive with fixed member timestamps, so equal content gives equal bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    stamp = _ZIP_EPOCH
+    if epoch and epoch.strip().isdigit():
+        import time
+
+        stamp = tuple(time.gmtime(max(int(epoch), 315532800))[:6])  # type: ignore[assignment]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_docx_table(caption: str, table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as a Word document (python-docx): the caption, then the table.
+
+    Parameters
+    ----------
+    caption
+        The caption, in bold above the table.
+    table
+        The table (:func:`paper_layout`); a ``\\n`` inside a cell starts a new line.
+    path
+        The ``.docx`` file to write.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> write_docx_table("Table 1. Questions", pd.DataFrame({"a": ["x"]}), "t.docx")  # doctest: +SKIP
+    PosixPath('t.docx')
+    """
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    if len(table.columns) > 3:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+    else:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(20))
+    style = doc.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(9)
+    title = doc.add_paragraph()
+    title.add_run(caption).bold = True
+    grid = doc.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    for cell, name in zip(grid.rows[0].cells, table.columns, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(str(name)).bold = True
+    for row in table.itertuples(index=False):
+        cells = grid.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = str(value)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    path = Path(path)
+    path.write_bytes(_docx_bytes_fixed(buffer.getvalue()))
+    return path
+
+
+_LATEX_WIDTHS = {
+    "table1": (0.2, 0.75),
+    "question": (0.2, 0.25, 0.5),
+    "appendix1": (0.14, 0.24, 0.14, 0.43),
+}
+
+
+def _preview_tex(table_files: Sequence[str]) -> str:
+    inputs = "\n".join(f"\\input{{tables/{name}}}" for name in table_files)
+    return (
+        "% A document holding numbers.tex and every table, to check that they compile:\n"
+        "%   pdflatex preview.tex   (or xelatex / lualatex)\n"
+        "\\documentclass[a4paper,10pt]{article}\n"
+        "\\usepackage[utf8]{inputenc}\n"
+        "\\usepackage[T1]{fontenc}\n"
+        "\\usepackage[margin=20mm,landscape]{geometry}\n"
+        "\\usepackage{booktabs,longtable,array}\n"
+        "\\input{numbers.tex}\n"
+        "\\begin{document}\n"
+        "The data hold \\NCodes{} codes in \\NThemes{} themes.\n\n"
+        + inputs + "\n"
+        "\\end{document}\n"
+    )
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def save_manuscript_figure(
+    analysis: Analysis,
+    question: int,
+    folder: str | os.PathLike[str],
+    width: str = "single",
+) -> list[Path]:
+    """Draw Figure *question* at a journal column width and save it in every format.
+
+    The figure is :func:`synth.plots.plot_question` without a title (the caption carries it),
+    with the legend inside the axes and font sizes for print; TrueType fonts are embedded in the
+    PDF (``pdf.fonttype`` 42), the SVG has its text as paths, and no file carries a date.
+
+    Parameters
+    ----------
+    analysis
+        :func:`synth.analysis.analyse` output.
+    question
+        The question (Figure N shows Question N).
+    folder
+        Where to write (created if missing).
+    width
+        ``"single"`` (85 mm) or ``"double"`` (170 mm).
+
+    Returns
+    -------
+    list of Path
+        ``figN_<width>_300dpi.png``, ``figN_<width>_600dpi.png``, ``figN_<width>.svg``,
+        ``figN_<width>.pdf`` and ``figN_<width>.tiff`` (600 dpi, LZW).
+
+    Raises
+    ------
+    ValueError
+        ``width`` is unknown.
+    DataError
+        ``question`` has no codings.
+
+    Examples
+    --------
+    >>> save_manuscript_figure(analyse(data), 1, "figures", "double")  # doctest: +SKIP
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from .plots import figure_table, plot_question
+
+    if width not in COLUMN_WIDTHS_MM:
+        raise ValueError(f"width must be one of {', '.join(COLUMN_WIDTHS_MM)}, got {width!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    table = figure_table(analysis, question)
+    majors = set(analysis.themes.loc[analysis.themes["major"].astype(bool), "theme"])
+    size = (COLUMN_WIDTHS_MM[width] / _MM_PER_INCH, _HEIGHTS_MM[width] / _MM_PER_INCH)
+    base = _FONT_PT[width]
+    rc: dict[str, Any] = {
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "synth",
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans"],
+        "font.size": base,
+        "axes.titlesize": base,
+        "axes.labelsize": base,
+        "xtick.labelsize": base - 1,
+        "ytick.labelsize": base - 1,
+        "legend.fontsize": base - 1,
+        "axes.linewidth": 0.6,
+        "lines.linewidth": 0.8,
+    }
+    stem = f"fig{question}_{width}"
+    written: list[Path] = []
+    with mpl.rc_context(rc):  # type: ignore[arg-type]
+        fig = Figure(figsize=size, layout="constrained")
+        ax = fig.subplots()
+        plot_question(table, question=question, ax=ax, major=majors, title="")
+        # tick labels: upright columns in a single column, E's 45 degrees in a double one
+        wrap, angle = (22, 90) if width == "single" else (18, 45)
+        ax.set_xticks(range(len(table)))
+        ax.set_xticklabels([textwrap.fill(str(t), wrap) for t in table["theme"]],
+                           rotation=angle, ha="center" if angle == 90 else "right",
+                           rotation_mode="default" if angle == 90 else "anchor",
+                           fontsize=base - 1.5, linespacing=1.0)
+        ax.set_xlabel("")
+        # the legend above the axes, where no bar or error bar can be under it
+        legend = ax.get_legend()
+        if legend is not None:
+            handles: list[Any] = list(legend.legend_handles)
+            labels = [t.get_text() for t in legend.get_texts()]
+            legend.remove()
+            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2,
+                      frameon=False, fontsize=base - 1.5, handlelength=1.2,
+                      borderaxespad=0.0, columnspacing=1.0)
+        # one Agg render per resolution (PNG and TIFF share the 600 dpi one) and the layout
+        # computed once: a figure costs four draws instead of ten
+        canvas = FigureCanvasAgg(fig)
+        tiff = folder / f"{stem}.tiff"
+        for i, dpi in enumerate(sorted(set(PNG_DPIS) | {TIFF_DPI}, reverse=True)):
+            fig.set_dpi(dpi)
+            canvas.draw()
+            if i == 0:
+                fig.set_layout_engine("none")  # freeze the constrained layout just computed
+            pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+            if dpi in PNG_DPIS:
+                path = folder / f"{stem}_{dpi}dpi.png"
+                pixels.save(path, format="PNG", dpi=(dpi, dpi), compress_level=_PNG_COMPRESSION)
+                written.append(path)
+            if dpi == TIFF_DPI:
+                pixels.save(tiff, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi))
+        written.sort(key=lambda p: p.name)
+        fig.set_dpi(72)
+        for fmt, meta in (("svg", {"Date": None}), ("pdf", {"CreationDate": None})):
+            path = folder / f"{stem}.{fmt}"
+            fig.savefig(path, format=fmt, metadata=meta)
+            written.append(path)
+        written.append(tiff)
+    return written
+
+
+def _figure_task(task: tuple[Analysis, int, str, str]) -> list[Path]:
+    """One (question, width) figure; module-level so a process pool can run it."""
+    analysis, question, folder, width = task
+    return save_manuscript_figure(analysis, question, folder, width)
+
+
+# --- provenance ----------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _data_checksums(data: CodedData) -> dict[str, str]:
+    if data.paths:
+        return {str(Path(p).name): _sha256_file(Path(p)) for _, p in sorted(data.paths.items())}
+    out = {}
+    for name, frame in (("coded_segments (in memory, as CSV)", data.segments),
+                        ("codebook (in memory, as CSV)", data.codebook),
+                        ("participants (in memory, as CSV)", data.participants)):
+        if frame is not None:
+            text = frame.to_csv(index=False, lineterminator="\n")
+            out[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return out
+
+
+def _commit() -> dict[str, Any]:
+    try:
+        from .paths import project_root
+
+        root = project_root()
+    except FileNotFoundError:
+        return {"commit": None, "note": "not inside the synth repository"}
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return {"commit": None, "note": "no commit yet"}
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
+                                capture_output=True, text=True, timeout=10)
+        return {"commit": head.stdout.strip(), "uncommitted_changes": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "note": "git not available"}
+
+
+# --- everything ----------------------------------------------------------------------------------
+
+
+def write_manuscript(
+    data: CodedData,
+    out_dir: str | os.PathLike[str],
+    *,
+    analysis: Analysis | None = None,
+    published: Any | None = None,
+    reconstructed: bool | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    widths: Sequence[str] = ("single", "double"),
+    jobs: int = 1,
+    say: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write the manuscript folder: figures, tables, numbers, the Results draft and provenance.
+
+    Parameters
+    ----------
+    data
+        The coded dataset.
+    out_dir
+        The folder to write into (created if missing; same-named files are replaced). Commands
+        pass a temporary folder of :func:`synth._atomic.atomic_dir`.
+    analysis
+        :func:`synth.analysis.analyse` of ``data`` (computed, unit ``paragraph``, when None).
+    published
+        The published record for Table 1, the Results wording and the topics; loaded from
+        ``data/raw/published`` when None and available (Table 1 is left out without it).
+    reconstructed
+        Whether the data are the shipped reconstruction (decides the captions' wording); when None,
+        decided by :func:`synth.plots.is_shipped_reconstruction` on ``data_dir`` or the data's
+        folder.
+    data_dir
+        The data folder, recorded in the provenance as the notebooks' ``data_dir`` parameter.
+    widths
+        The column widths to draw (``"single"``, ``"double"``).
+    jobs
+        Figures drawn at once (in separate processes when more than one); the files are the
+        same whatever the number.
+    say
+        Progress callback.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+
+    Raises
+    ------
+    DataError
+        The data have no codings.
+
+    Examples
+    --------
+    >>> write_manuscript(load_coded_data("data/raw"), "reports/manuscript")  # doctest: +SKIP
+    """
+    from . import __version__
+    from .plots import caption, figure_table, is_shipped_reconstruction
+    from .tables import build_tables
+
+    note = say or _quiet
+    out = Path(out_dir)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    result = analysis if analysis is not None else analyse(data)
+    if published is None:
+        try:
+            from .published import load_published
+
+            published = load_published()
+        except Exception:  # the published record is optional here
+            published = None
+    folder = Path(data_dir) if data_dir is not None else (
+        Path(next(iter(data.paths.values()))).parent if data.paths else None)
+    if reconstructed is None:
+        reconstructed = bool(folder is not None and is_shipped_reconstruction(folder))
+    params_base: dict[str, Any] = {"data_dir": str(folder) if folder is not None else None,
+                                   "unit": result.unit}
+    provenance: dict[str, dict[str, Any]] = {}
+    written: list[Path] = []
+
+    def record(path: Path, **info: Any) -> None:
+        written.append(path)
+        provenance[path.relative_to(out).as_posix()] = {**info, "sha256": _sha256_file(path)}
+
+    tasks = [(result, int(q), str(out / "figures"), width)
+             for q in result.questions for width in widths]
+    if jobs > 1 and len(tasks) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        note(f"  manuscript: drawing {len(tasks)} figures, {jobs} at a time")
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+            drawn = list(pool.map(_figure_task, tasks))
+    else:
+        drawn = [_figure_task(task) for task in tasks]
+    made = {(task[1], task[3]): paths for task, paths in zip(tasks, drawn, strict=True)}
+    for q in result.questions:
+        figure = {"paper_item": f"Figure {q}", "notebook": "notebooks/20_question.ipynb",
+                  "parameters": {**params_base, "question": int(q)},
+                  "made_by": "synth.manuscript.save_manuscript_figure (synth.plots.plot_question)"}
+        for width in widths:
+            for path in made[(int(q), width)]:
+                record(path, kind="figure", width_mm=COLUMN_WIDTHS_MM[width], **figure)
+        table = figure_table(result, q)
+        csv = out / "figures" / f"fig{q}.csv"
+        table.to_csv(csv, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
+        record(csv, kind="figure data", **figure)
+        text = out / "figures" / f"fig{q}.txt"
+        text.write_text(caption(q, table, reconstructed=reconstructed, unit=result.unit) + "\n",
+                        encoding="utf-8", newline="\n")
+        record(text, kind="caption", **figure)
+        note(f"  manuscript: Figure {q} ({', '.join(widths)} column)")
+
+    questions = published.questions if published is not None else None
+    built = build_tables(data, result, questions)
+    names = [n for n in built if n == "table1" or re.fullmatch(r"table\d+", n)
+             or n == "appendix1"]
+    names.sort(key=lambda n: (n == "appendix1", int(n[5:]) if n.startswith("table") else 0))
+    tex_files = []
+    for name in names:
+        cap, layout = paper_layout(name, built[name])
+        params = dict(params_base)
+        if name == "table1":
+            notebook, kind = "notebooks/00_data_and_participants.ipynb", "Table 1"
+            widths_tex = _LATEX_WIDTHS["table1"]
+        elif name == "appendix1":
+            notebook, kind = "notebooks/10_themes_appendix1.ipynb", "Appendix 1"
+            widths_tex = _LATEX_WIDTHS["appendix1"]
+        else:
+            number = int(name[5:])
+            notebook, kind = "notebooks/20_question.ipynb", f"Table {number}"
+            params = {**params_base, "question": number - 1}
+            widths_tex = _LATEX_WIDTHS["question"]
+        info = {"paper_item": kind, "notebook": notebook, "parameters": params,
+                "made_by": f"synth.manuscript.paper_layout (synth.tables.build_tables: {name})"}
+        base = out / "tables" / name
+        path = base.with_suffix(".csv")
+        layout.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        record(path, kind="table", **info)
+        path = base.with_suffix(".md")
+        path.write_text(table_markdown(cap, layout), encoding="utf-8", newline="\n")
+        record(path, kind="table", **info)
+        path = base.with_suffix(".tex")
+        path.write_text(table_latex(cap, layout, f"tab:{name}", widths_tex), encoding="utf-8",
+                        newline="\n")
+        record(path, kind="table", **info)
+        tex_files.append(name)
+        path = write_docx_table(cap, layout, base.with_suffix(".docx"))
+        record(path, kind="table", **info)
+    note(f"  manuscript: {len(names)} tables as CSV, Markdown, LaTeX and DOCX")
+
+    numbers = results_numbers(data, result)
+    nums_info = {"kind": "numbers", "paper_item": "Results text",
+                 "notebook": None, "parameters": dict(params_base),
+                 "made_by": "synth.manuscript.results_numbers"}
+    path = out / "numbers.json"
+    path.write_text(json.dumps(numbers, indent=1, ensure_ascii=False) + "\n", encoding="utf-8",
+                    newline="\n")
+    record(path, **nums_info)
+    path = out / "numbers.tex"
+    path.write_text(numbers_tex(numbers), encoding="utf-8", newline="\n")
+    record(path, **nums_info)
+    path = out / "results.md"
+    path.write_text(results_text(data, result, published, reconstructed=reconstructed),
+                    encoding="utf-8", newline="\n")
+    record(path, **{**nums_info, "kind": "text", "made_by": "synth.manuscript.results_text"})
+    path = out / "preview.tex"
+    path.write_text(_preview_tex(tex_files), encoding="utf-8", newline="\n")
+    record(path, kind="text", paper_item=None, notebook=None, parameters={},
+           made_by="synth.manuscript (a document to compile the tables)")
+
+    inputs: dict[str, Any] = {"data": _data_checksums(data)}
+    if published is not None and getattr(published, "folder", None) is not None:
+        pub = Path(published.folder)
+        inputs["published"] = {p.name: _sha256_file(p) for p in sorted(pub.glob("*.csv"))}
+    document = {
+        "generator": "synth.manuscript.write_manuscript",
+        "synth_version": __version__,
+        **_commit(),
+        "unit": result.unit,
+        "reconstructed_data": bool(reconstructed),
+        "inputs": inputs,
+        "outputs": dict(sorted(provenance.items())),
+    }
+    path = out / "provenance.json"
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8",
+                    newline="\n")
+    written.append(path)
+    note(f"  manuscript: {len(written)} files")
+    return written
+
+
+def run_manuscript_command(
+    data: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    unit: str = "paragraph",
+    jobs: int = 1,
+    say: Callable[[str], None] | None = None,
+) -> int:
+    """``synth manuscript``: load a data folder and write the manuscript folder atomically.
+
+    Parameters
+    ----------
+    data
+        The coded-data folder.
+    out
+        The manuscript folder (replaced only when everything succeeded).
+    unit
+        The counting unit of the per-question percentages.
+    jobs
+        Figures drawn at once (:func:`write_manuscript`).
+    say
+        Progress callback.
+
+    Returns
+    -------
+    int
+        0 on success.
+
+    Raises
+    ------
+    DataError
+        The data break the schema or have no codings.
+
+    Examples
+    --------
+    >>> run_manuscript_command("data/raw", "reports/manuscript")  # doctest: +SKIP
+    0
+    """
+    import matplotlib
+
+    from ._atomic import atomic_dir
+    from .io import load_coded_data
+
+    matplotlib.use("Agg")
+    say = say or _quiet
+    coded = load_coded_data(data)
+    if unit not in ("paragraph", "code"):
+        raise DataError(f"unit must be 'paragraph' or 'code', got {unit!r}")
+    result = analyse(coded, unit=unit)  # type: ignore[arg-type]
+    with atomic_dir(out) as tmp:
+        files = write_manuscript(coded, tmp, analysis=result, data_dir=data, jobs=jobs, say=say)
+    say(f"wrote {len(files)} files to {out}")
+    return 0
