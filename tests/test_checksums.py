@@ -74,3 +74,37 @@ def test_shipped_data_match_their_sums(tmp_path: Path) -> None:
     path.write_bytes(raw.replace(b"FG01", b"FG02", 1))
     with pytest.raises(ChecksumError, match="coded_segments.csv"):
         verify_sums(copy)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "--data", "{data}"],
+        ["figures", "--data", "{data}", "--out", "{out}"],
+        ["tables", "--data", "{data}", "--out", "{out}"],
+        ["audit", "--data", "{data}", "--out", "{out}"],
+        ["export-sav", "--data", "{data}", "--out", "{out}.sav"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_commands_refuse_a_changed_copy_of_the_shipped_data(argv, tmp_path, capsys) -> None:
+    from synth.cli import main
+
+    data = tmp_path / "raw"
+    shutil.copytree(RAW, data)
+    segments = data / "coded_segments.csv"
+    # still valid coded data: only the checksum can tell that it changed
+    segments.write_text(segments.read_text(encoding="utf-8").replace("FG10", "FG11"), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main([a.format(data=data, out=out) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "SHA256SUMS: 1 file(s) differ from SHA256SUMS; first: coded_segments.csv (changed)" in err
+    assert not out.exists() and not Path(f"{out}.sav").exists()
+
+
+def test_validate_says_the_shipped_data_match(capsys) -> None:
+    from synth.cli import main
+
+    assert main(["validate", "--data", str(RAW)]) == 0
+    assert "every file matches SHA256SUMS" in capsys.readouterr().out

@@ -523,10 +523,12 @@ def run_audit_command(
     0
     """
     from ._atomic import atomic_dir
+    from .checksums import verify_if_listed
     from .io import load_coded_data, write_table
     from .published import load_published
 
     say = say or _quiet
+    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
     coded = load_coded_data(data)  # bad input fails before anything is printed
     pub = load_published()
     say(f"auditing {data} against the published record")

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from ._exceptions import ChecksumError
 
-__all__ = ["SUMS_NAME", "EXCLUDED", "compute_sums", "write_sums", "read_sums", "verify_sums"]
+__all__ = [
+    "SUMS_NAME",
+    "EXCLUDED",
+    "compute_sums",
+    "write_sums",
+    "read_sums",
+    "verify_sums",
+    "verify_if_listed",
+]
 
 #: Name of the checksum file inside the folder.
 SUMS_NAME = "SHA256SUMS"
@@ -143,3 +151,23 @@ def verify_sums(folder: str | os.PathLike[str]) -> None:
             path=base / SUMS_NAME,
             rows=[r for r, _ in problems],
         )
+
+
+def verify_if_listed(folder: str | os.PathLike[str]) -> bool:
+    """Verify ``folder`` against its ``SHA256SUMS`` when it has one; return whether it had one.
+
+    Every command that analyses a coded-data folder calls this first, so the shipped
+    ``data/raw/`` is never analysed silently after a change. Folders without a ``SHA256SUMS`` (an
+    analyst's own data) are not checked. ``synth report --accept-changed-data`` is the one way to
+    render deliberately changed data; it records the new checksums on the report's front page.
+
+    Raises
+    ------
+    ChecksumError
+        The folder has a ``SHA256SUMS`` and its files differ from it.
+    """
+    base = Path(folder)
+    if not (base / SUMS_NAME).is_file():
+        return False
+    verify_sums(base)
+    return True

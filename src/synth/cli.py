@@ -35,10 +35,14 @@ def _say(message: str) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .checksums import verify_if_listed
     from .io import load_coded_data
 
+    listed = verify_if_listed(args.data)
     data = load_coded_data(args.data)
     print(data.summary())
+    if listed:
+        print("every file matches SHA256SUMS")
     return EXIT_OK
 
 

@@ -1195,10 +1195,12 @@ def run_manuscript_command(
     import matplotlib
 
     from ._atomic import atomic_dir
+    from .checksums import verify_if_listed
     from .io import load_coded_data
 
     matplotlib.use("Agg")
     say = say or _quiet
+    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
     coded = load_coded_data(data)
     if unit not in ("paragraph", "code"):
         raise DataError(f"unit must be 'paragraph' or 'code', got {unit!r}")

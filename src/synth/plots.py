@@ -669,10 +669,12 @@ def run_figures_command(
 
     from ._atomic import atomic_dir
     from .analysis import analyse
+    from .checksums import verify_if_listed
     from .io import load_coded_data
 
     matplotlib.use("Agg")
     say = say or _quiet
+    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
     coded = load_coded_data(data)
     result = analyse(coded, unit=unit)
     shipped = is_shipped_reconstruction(data)

@@ -949,8 +949,10 @@ def run_export_command(
     DataError
         The data do not validate; nothing is written.
     """
+    from .checksums import verify_if_listed
     from .io import load_coded_data
 
+    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
     coded = load_coded_data(data)
     path = export_qdpx(coded, out)
     seg = coded.segments

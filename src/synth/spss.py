@@ -224,8 +224,10 @@ def run_export_sav_command(
     DataError
         The data do not validate; nothing is written.
     """
+    from .checksums import verify_if_listed
     from .io import load_coded_data
 
+    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
     coded = load_coded_data(data)
     path = export_sav(coded, out, unit=unit)
     table = sav_table(coded, unit=unit)

@@ -486,10 +486,12 @@ def run_tables_command(
     """
     from ._atomic import atomic_dir
     from .analysis import analyse
+    from .checksums import verify_if_listed
     from .io import load_coded_data
     from .published import load_published
 
     note = say or (lambda _msg: None)
+    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
     coded = load_coded_data(data)
     note(f"loaded {data}: {len(coded.segments):,} coding references")
     if unit not in ("paragraph", "code"):
