@@ -34,3 +34,15 @@ def test_two_renders_give_identical_bytes(shipped_report: Path, tmp_path: Path) 
     differ = sorted(name for name in first if first[name] != second[name])
     assert not differ, f"files that differ between two renders: {differ}"
     assert _hashes(shipped_report.parent / "figures") == _hashes(tmp_path / "figures")
+
+
+def test_front_page_records_output_checksums_and_a_copy_can_be_verified(shipped_report: Path) -> None:
+    from synth.checksums import verify_sums
+
+    verify_sums(shipped_report)  # SHA256SUMS beside report.html covers every output file
+    page = (shipped_report / "report.html").read_text(encoding="utf-8")
+    front = page[page.index('id="output-checksums"'):page.index('id="contents"')]
+    fig1 = hashlib.sha256((shipped_report / "figures" / "fig1.png").read_bytes()).hexdigest()
+    assert "figures/fig1.png" in front and fig1 in front
+    table2 = hashlib.sha256((shipped_report / "tables" / "table2.csv").read_bytes()).hexdigest()
+    assert table2 in front

@@ -474,7 +474,9 @@ def _versions() -> list[tuple[str, str]]:
     return rows
 
 
-def _front_page(inputs: _Inputs, unit: str, shown_data: str) -> str:
+def _front_page(
+    inputs: _Inputs, unit: str, shown_data: str, outputs: Sequence[tuple[str, str]] = ()
+) -> str:
     e = html.escape
     if inputs.shipped:
         data_note = (
@@ -507,6 +509,9 @@ def _front_page(inputs: _Inputs, unit: str, shown_data: str) -> str:
         f"<tr><td><code>{e(p)}</code></td><td><code>{e(h)}</code></td></tr>"
         for p, h in inputs.files
     )
+    out_sums = "".join(
+        f"<tr><td><code>{e(p)}</code></td><td><code>{e(h)}</code></td></tr>" for p, h in outputs
+    )
     unit_note = {
         "paragraph": "coded paragraphs (the paper's reading)",
         "code": "code occurrences (the alternative reading)",
@@ -527,6 +532,11 @@ question), Appendix 1 and an audit of every number the paper publishes against t
 <table><tr><th>package</th><th>version</th></tr>{versions}</table>
 <h3>Input data (SHA-256)</h3>
 <table><tr><th>file</th><th>sha256</th></tr>{sums}</table>
+<h3 id="output-checksums">Outputs (SHA-256)</h3>
+<p>Every file written beside this report. <code>SHA256SUMS</code> in the report folder lists
+them and <code>report.html</code> itself, so a copy can be checked with
+<code>sha256sum -c SHA256SUMS</code>.</p>
+<table><tr><th>file</th><th>sha256</th></tr>{out_sums}</table>
 </div>"""
 
 
@@ -696,8 +706,12 @@ def render_report(
             nb = clean(executed[run.name])
             nbformat.write(nb, str(tmp / "notebooks" / f"{run.name}.ipynb"))
         note("assembling report.html")
-        page = _assemble(runs, executed, _front_page(inputs, unit, str(data)))
+        from .checksums import compute_sums, write_sums
+
+        outputs = sorted(compute_sums(tmp).items())  # everything but report.html, not yet written
+        page = _assemble(runs, executed, _front_page(inputs, unit, str(data), outputs))
         (tmp / "report.html").write_text(page, encoding="utf-8", newline="\n")
+        write_sums(tmp)  # SHA256SUMS beside report.html lists every output, report.html included
         if figures is not None:
             made = sorted((tmp / "figures").glob("fig*.*")) if (tmp / "figures").is_dir() else []
             if not made:
