@@ -33,7 +33,7 @@ report: $(STAMP) $(ENSEMBLE)  ## Render the full report into reports/ and the fi
 	$(BIN)/synth manuscript --data $(DATA) --out $(OUT)/manuscript --jobs $(JOBS)
 	@echo "Done: open $(OUT)/report.html; paper-ready files are in $(OUT)/manuscript/"
 
-# The ensemble of 50 reconstructions (about 3 minutes on 2 cores) is computed once and reused by
+# The ensemble of 50 reconstructions (1-3 minutes on 2 cores) is computed once and reused by
 # the statistics notebook; it is rebuilt only when the reconstruction or the raw data change.
 $(ENSEMBLE): data/raw/SHA256SUMS src/synth/reconstruct.py | $(STAMP)
 	$(BIN)/synth ensemble --out $(dir $@) --jobs $(JOBS)
