@@ -59,3 +59,35 @@ def test_unit_choices_are_checked():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["analyse", "--segments", "a", "--codebook", "b", "--out", "c",
                                    "--unit", "sentence"])
+
+
+def test_an_interrupt_masked_by_a_clean_up_error_still_exits_130(monkeypatch, capsys):
+    """Ctrl-C inside matplotlib's PDF writer surfaces as an AttributeError raised while the
+    KeyboardInterrupt was being handled; it is still an interrupt, not a crash."""
+    import synth.cli as cli
+
+    def handler(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise AttributeError("'Stream' object has no attribute 'pos'") from None
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["validate", "--data", "x"])
+    args.handler = handler
+    monkeypatch.setattr(cli.argparse.ArgumentParser, "parse_args", lambda self, argv=None: args)
+    assert cli.main([]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_a_bug_is_not_hidden_as_an_input_error(monkeypatch):
+    import synth.cli as cli
+
+    def handler(args):
+        raise ZeroDivisionError
+
+    args = cli.build_parser().parse_args(["validate", "--data", "x"])
+    args.handler = handler
+    monkeypatch.setattr(cli.argparse.ArgumentParser, "parse_args", lambda self, argv=None: args)
+    with pytest.raises(ZeroDivisionError):
+        cli.main([])

@@ -270,14 +270,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print("synth: interrupted; earlier outputs were left as they were", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except SynthError as exc:
-        if args.debug:
+    except BaseException as exc:
+        if _interrupted(exc):
+            print("synth: interrupted; earlier outputs were left as they were", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        if not isinstance(exc, SynthError) or args.debug:
             raise
         print(f"synth {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True for Ctrl-C, also when a library's clean-up raised another error while handling it
+    (matplotlib's PDF writer does, when the interrupt lands mid-save)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover
