@@ -15,6 +15,27 @@ RAW = ROOT / "data" / "raw"
 #: CI clones the repository into its own folder "with a copy of shared/ beside it".
 SHARED = ROOT.parent / "shared"
 
+# A small valid coded dataset (two groups, two questions, three codes) that the bad-input corpus
+# and the CLI error tests start from; each bad case differs from it by one defect.
+BASE_SEGMENTS = """segment_id,focus_group,question,participant_id,code_id,text
+S1,FG1,1,P1,C1,We already had an established programme.
+S1,FG1,1,P1,C2,We already had an established programme.
+S2,FG1,2,P2,C1,
+S3,FG2,1,P3,C3,
+S4,FG2,2,P4,C2,
+"""
+BASE_CODEBOOK = """code_id,subtheme,theme,valence
+C1,Surveys,Research evidence,success
+C2,Financial bureaucracy,Funding,challenge
+C3,Crisis care,Health service and integrated care systems,challenge
+"""
+BASE_PARTICIPANTS = """participant_id,focus_group,role
+P1,FG1,principal investigator
+P2,FG1,researcher
+P3,FG2,principal investigator
+P4,FG2,researcher
+"""
+
 
 @pytest.fixture(scope="session")
 def root() -> Path:

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import BASE_CODEBOOK, BASE_PARTICIPANTS, BASE_SEGMENTS
 from synth.cli import main
 from synth.io import load_coded_data
 
@@ -45,24 +46,6 @@ CASE_NAMES = [c["case"] for c in CASES]
 BY_NAME = {c["case"]: c for c in CASES}
 
 # The valid dataset every folder case starts from (same as tests/bad_inputs/*/ minus the defect).
-BASE_SEGMENTS = """segment_id,focus_group,question,participant_id,code_id,text
-S1,FG1,1,P1,C1,We already had an established programme.
-S1,FG1,1,P1,C2,We already had an established programme.
-S2,FG1,2,P2,C1,
-S3,FG2,1,P3,C3,
-S4,FG2,2,P4,C2,
-"""
-BASE_CODEBOOK = """code_id,subtheme,theme,valence
-C1,Surveys,Research evidence,success
-C2,Financial bureaucracy,Funding,challenge
-C3,Crisis care,Health service and integrated care systems,challenge
-"""
-BASE_PARTICIPANTS = """participant_id,focus_group,role
-P1,FG1,principal investigator
-P2,FG1,researcher
-P3,FG2,principal investigator
-P4,FG2,researcher
-"""
 
 
 def write_base(folder: Path) -> Path:
