@@ -147,8 +147,8 @@ COMMANDS: dict[str, Callable[[Path, Path], list[str]]] = {
     "tables": lambda d, out: ["tables", "--data", str(d), "--out", str(out / "tables")],
     "audit": lambda d, out: ["audit", "--data", str(d), "--out", str(out / "audit")],
     "report": lambda d, out: ["report", "--data", str(d), "--out", str(out / "reports")],
-    "export-qdpx": lambda d, out: ["export-qdpx", "--data", str(d), "--out", str(out / "x.qdpx")],
-    "export-sav": lambda d, out: ["export-sav", "--data", str(d), "--out", str(out / "x.sav")],
+    "export-qdpx": lambda d, out: ["export-qdpx", "--data", str(d), "--out-file", str(out / "x.qdpx")],
+    "export-sav": lambda d, out: ["export-sav", "--data", str(d), "--out-file", str(out / "x.sav")],
 }
 
 #: Real subprocesses are slow (2-3 s each on a loaded machine): each command gets a few cases of

@@ -20,14 +20,11 @@ Hostile files are refused (:mod:`synth._qdpx_archive`); doubtful content raises 
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import uuid
 import warnings
 import xml.etree.ElementTree as ET
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +32,13 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from ._atomic import atomic_dir, atomic_file
+from ._atomic import atomic_file
 from ._exceptions import DataError
 from ._qdpx_archive import Limits, open_project
 from ._qdpx_mapping import Mapping, load_mapping, mapping_from_dict
 from ._qdpx_read import NAMESPACE, Project, QdpxWarning, read_project
+from ._zip import zip_bytes
+from .io import write_table
 
 __all__ = [
     "QdpxWarning",
@@ -53,17 +52,13 @@ __all__ = [
     "project_xml",
     "placeholder",
     "PLACEHOLDER_PATTERN",
-    "run_import_command",
-    "run_export_command",
 ]
 
-Say = Callable[[str], None]
 
 #: The text written for a paragraph whose words were never published.
 PLACEHOLDER_PATTERN = re.compile(r"^\[paragraph (?P<id>.+): text not published\]$")
 
 _NS_UUID = uuid.UUID("6f1c7c1e-6a55-5b1f-9d0e-73796e746831")  # fixed: exports are reproducible
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _NOTES = "import-notes.txt"
 
 
@@ -77,9 +72,6 @@ def placeholder(segment_id: str) -> str:
     """
     return f"[paragraph {segment_id}: text not published]"
 
-
-def _quiet(message: str) -> None:
-    """Default ``say``: library functions never print."""
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -552,10 +544,6 @@ def _keep_analysable(
     return seg, book
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-
-
 def write_import(result: QdpxImport, folder: str | os.PathLike[str]) -> list[Path]:
     """Write an import: ``coded_segments.csv``, ``codebook.csv``, ``code_tree.csv``,
     ``participants.csv`` (when there are cases) and ``import-notes.txt``.
@@ -576,12 +564,12 @@ def write_import(result: QdpxImport, folder: str | os.PathLike[str]) -> list[Pat
     """
     folder = Path(folder)
     out = [folder / "coded_segments.csv", folder / "codebook.csv", folder / "code_tree.csv"]
-    _write_csv(result.segments, out[0])
-    _write_csv(result.codebook, out[1])
-    _write_csv(result.code_tree, out[2])
+    write_table(result.segments, out[0])
+    write_table(result.codebook, out[1])
+    write_table(result.code_tree, out[2])
     if result.participants is not None:
         out.append(folder / "participants.csv")
-        _write_csv(result.participants, out[-1])
+        write_table(result.participants, out[-1])
     out.append(folder / _NOTES)
     out[-1].write_text("\n".join(result.notes) + "\n", encoding="utf-8", newline="\n")
     return out
@@ -813,18 +801,6 @@ def project_xml(data: Any, *, name: str = "synth") -> tuple[bytes, dict[str, str
     return xml + b"\n", sources
 
 
-def _zip_bytes(members: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, payload in members:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, payload, compresslevel=9)
-    return buffer.getvalue()
-
-
 def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") -> Path:
     """Write a coded dataset as a REFI-QDA project (``.qdpx``), byte-reproducibly.
 
@@ -863,7 +839,7 @@ def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") 
     """
     xml, sources = project_xml(data, name=name)
     members = [("project.qde", xml)] + [(k, sources[k].encode("utf-8")) for k in sorted(sources)]
-    payload = _zip_bytes(members)
+    payload = zip_bytes(members)
     out = Path(out)
     with atomic_file(out) as tmp:
         tmp.write_bytes(payload)
@@ -871,94 +847,3 @@ def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") 
 
 
 # --- commands --------------------------------------------------------------------------------
-
-
-def run_import_command(
-    file: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    mapping: str | os.PathLike[str] | None = None,
-    say: Say = _quiet,
-) -> int:
-    """``synth import-qdpx FILE --out DIR [--map FILE]``.
-
-    Parameters
-    ----------
-    file
-        The ``.qdpx`` or ``.qde``.
-    out
-        The output folder (replaced atomically when everything succeeded).
-    mapping
-        The mapping file, or None for an inspection-only import.
-    say
-        Progress and warnings for a person.
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError, UnsafeInputError
-        As :func:`import_qdpx`; nothing is written.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", QdpxWarning)
-        result = import_qdpx(file, mapping)
-    for w in caught:
-        if issubclass(w.category, QdpxWarning):
-            say(f"warning: {w.message}")
-    with atomic_dir(out) as tmp:
-        write_import(result, tmp)
-    seg = result.segments
-    say(
-        f"imported {len(seg)} codings on {seg['segment_id'].nunique()} selections and "
-        f"{len(result.codebook)} codes from {Path(file).name} into {out}"
-    )
-    if result.boundary_share is not None:
-        say(f"text cuts on word boundaries: {100 * result.boundary_share:.1f}% ({result.units})")
-    if not result.mapped:
-        say(
-            "note: no mapping gave questions and participants; this import is for inspection "
-            "(synth validate needs them; see docs/qdpx-mapping.md)"
-        )
-    return 0
-
-
-def run_export_command(
-    data: str | os.PathLike[str], out: str | os.PathLike[str], say: Say = _quiet
-) -> int:
-    """``synth export-qdpx --data DIR --out FILE.qdpx``.
-
-    Parameters
-    ----------
-    data
-        A folder of coded data (validated by :func:`synth.io.load_coded_data`).
-    out
-        The ``.qdpx`` to write.
-    say
-        Progress for a person.
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError
-        The data do not validate; nothing is written.
-    """
-    from .checksums import verify_if_listed
-    from .io import load_coded_data
-
-    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
-    coded = load_coded_data(data)
-    path = export_qdpx(coded, out)
-    seg = coded.segments
-    say(
-        f"wrote {path}: {seg['focus_group'].nunique()} sources, {len(seg)} codings, "
-        f"{len(coded.codebook)} codes"
-        + ("" if coded.participants is None else f", {len(coded.participants)} cases")
-    )
-    return 0
