@@ -21,7 +21,9 @@ from synth.published import canonical_names, load_published, reported_themes
 from synth.reconstruct import DEFAULT_SEED, _polish, reconstruct
 from synth.targets import Targets, groups_needed, targets_from_published, theme_budget
 
-FILES = ("coded_segments.csv", "codebook.csv", "participants.csv")
+FILES = (
+    "coded_segments.csv", "codebook.csv", "participants.csv", "study.toml", "questions.csv"
+)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,8 @@ from . import paths
 from ._exceptions import DataError
 
 __all__ = [
+    "Paper",
+    "load_paper",
     "PUBLISHED_COLUMNS",
     "Published",
     "load_published",
@@ -350,3 +352,40 @@ def reported_themes(published: Published) -> pd.DataFrame:
     )
     out = out.sort_values(["question", "published_pct"], ascending=[True, False], kind="stable")
     return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """The paper's bibliographic record (``data/raw/published/paper.toml``)."""
+
+    title: str
+    citation: str
+    doi: str
+
+
+def load_paper(folder: str | os.PathLike[str] | None = None) -> Paper:
+    """Read ``paper.toml`` of the published record: the paper's title, citation and DOI.
+
+    Raises
+    ------
+    DataError
+        The file is missing, is not TOML, or lacks one of the three keys.
+
+    Examples
+    --------
+    >>> load_paper().doi
+    '10.1186/s12939-024-02216-1'
+    """
+    import tomllib
+
+    path = (Path(folder) if folder is not None else paths.published_dir()) / "paper.toml"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError("the paper's record is missing", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"is not valid TOML ({exc})", path=path) from None
+    missing = [k for k in ("title", "citation", "doi") if not isinstance(document.get(k), str)]
+    if missing:
+        raise DataError(f"lacks {', '.join(missing)}", path=path)
+    return Paper(document["title"], document["citation"], document["doi"])

@@ -44,11 +44,13 @@ import pandas as pd
 from ._exceptions import ReconstructionError
 from .io import CodedData
 from .published import Published
+from .study import Study
 from .targets import Targets, groups_needed, targets_from_published, theme_budget
 
 __all__ = [
     "DEFAULT_SEED",
     "reconstruct",
+    "reconstruction_study",
 ]
 
 #: The seed of the shipped dataset (``data/raw/``): the article number, 23:135.
@@ -885,4 +887,35 @@ def reconstruct(
         say(f"  attempt {attempt}: {len(problems)} target(s) missed, e.g. {problems[0]}; trying again")
     raise ReconstructionError(
         f"no reconstruction met every target in {_MAX_ATTEMPTS} attempts; last: {last[0]}"
+    )
+
+
+def reconstruction_study(published: Published | None = None) -> Study:
+    """How a reconstruction describes itself: the paper's title, citation and DOI, its questions'
+    wording (Table 1), and ``compare_to_paper`` on.
+
+    Examples
+    --------
+    >>> study = reconstruction_study()
+    >>> study.compare_to_paper, len(study.questions), study.doi
+    (True, 8, '10.1186/s12939-024-02216-1')
+    """
+    from .published import load_paper, load_published
+    from .study import Question
+
+    pub = published if published is not None else load_published()
+    paper = load_paper(pub.folder)
+    questions = {
+        int(q): Question(int(q), str(text), str(topic))
+        for q, text, topic in zip(
+            pub.questions["question"], pub.questions["text"], pub.questions["topic"], strict=True
+        )
+    }
+    return Study(
+        title=paper.title,
+        citation=paper.citation,
+        doi=paper.doi,
+        compare_to_paper=True,
+        questions=questions,
+        described=True,
     )

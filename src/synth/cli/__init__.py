@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     10 focus groups, 90 participants with codings, questions 1, 2, 3, 4, 5, 6, 7, 8
     186 codes in 12 themes and 186 subthemes
     90 participants on the roster
+    study: Successes and challenges of partnership working to tackle health inequalities using collaborative ap; 8 of 8 questions worded; compared with the paper
     every file matches SHA256SUMS
     0
     """

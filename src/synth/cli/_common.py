@@ -169,7 +169,9 @@ def load_checked(
     1. A folder with a ``SHA256SUMS`` (the shipped ``data/raw/``) must match it, unless
        ``accept_changed_data`` (the report then records what changed).
     2. The three tables are read and validated (:func:`synth.io.load_coded_data`).
-    3. Unless ``privacy`` is False, the privacy check runs: text that looks like an e-mail
+    3. The study's own ``study.toml`` and ``questions.csv``, when present, must be well formed
+       (:func:`synth.study.load_study`).
+    4. Unless ``privacy`` is False, the privacy check runs: text that looks like an e-mail
        address, a phone number or a postcode, or a name listed in ``identifiers.txt``, stops the
        command before anything is written (:func:`synth.privacy.check`).
 
@@ -181,11 +183,13 @@ def load_checked(
     from ..checksums import verify_if_listed
     from ..io import load_coded_data
     from ..privacy import check
+    from ..study import load_study
 
     base = Path(folder)
     if not accept_changed_data:
         verify_if_listed(base)
     data = load_coded_data(base)
+    load_study(base)
     if privacy:
         check(data, base / "identifiers.txt")
     return data

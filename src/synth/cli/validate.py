@@ -13,7 +13,7 @@ SUMMARY = "check a folder of coded data against the schema"
 DESCRIPTION = """
 Read the coded data (coded_segments, codebook and participants, as CSV or XLSX) and check every
 rule of the data dictionary: required columns, ids that match across the files, questions that
-are whole numbers, no duplicate codings. A folder with a SHA256SUMS must match it, and text that
+are whole numbers, no duplicate codings, and the optional study.toml and questions.csv. A folder with a SHA256SUMS must match it, and text that
 looks like an e-mail address, a phone number, a postcode or a name listed in identifiers.txt is
 refused. Prints a summary of the data; on a problem, one line naming the file, the column, the
 rows and the values.
@@ -27,10 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..checksums import SUMS_NAME
+    from ..study import load_study
 
     folder = data_folder(args)
     data = load_checked(folder)
+    study = load_study(folder)
     emit(data.summary())
+    if study.described or study.questions:
+        worded = sum(1 for q in data.questions if study.question_text(q))
+        emit(f"study: {study.title[:100]}; {worded} of {len(data.questions)} questions worded; "
+             f"{'compared' if study.compare_to_paper else 'not compared'} with the paper")
     if (folder / SUMS_NAME).is_file():
         emit(f"every file matches {SUMS_NAME}")
     return 0
