@@ -16,7 +16,10 @@
 4. assembles ``OUT/report.html`` with one call of nbconvert's HTML exporter: a front page (what
    the report is, the paper, where the data come from, versions, commit, SHA-256 of every input
    file), a table of contents, Figures 1-8 (static and interactive), Tables 1-9, Appendix 1, the
-   audit and the statistics; input cells hidden, images and plotly.js embedded, nothing fetched.
+   audit and the statistics; input cells hidden, images and plotly.js embedded, nothing fetched;
+5. describes the folder in ``OUT/ro-crate-metadata.json`` (RO-Crate: every output with its
+   format and SHA-256, the inputs, the software, the paper; :mod:`synth.crate`) and lists every
+   file's SHA-256 in ``OUT/SHA256SUMS``.
 
 Everything is written through :func:`synth._atomic.atomic_dir`. The same inputs give the same
 bytes, whatever the number of jobs; the HTML holds no date unless ``SOURCE_DATE_EPOCH`` is set.
@@ -40,7 +43,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -262,6 +265,7 @@ class _Inputs:
     files: list[tuple[str, str]]  # (shown path, sha256)
     shipped: bool
     changed: list[str]
+    paths: list[tuple[str, Path]] = field(default_factory=list)  # (name in the RO-Crate, file)
 
 
 def _sha256(path: Path) -> str:
@@ -294,6 +298,7 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> _Inputs:
                 raise
             changed.append(str(exc))
     files: list[tuple[str, str]] = []
+    paths: list[tuple[str, Path]] = []
     # identifiers.txt lists real names kept out of version control: not shown, not even hashed
     listed = (
         p
@@ -302,6 +307,7 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> _Inputs:
     )
     for path in sorted(listed):
         files.append((path.relative_to(data).as_posix(), _sha256(path)))
+        paths.append((f"data/{path.relative_to(data).as_posix()}", path))
     root = _root()
     published = root / "data" / "raw" / "published" if root else None
     if (
@@ -313,10 +319,11 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> _Inputs:
             files.append(
                 (f"(published record) {path.relative_to(published).as_posix()}", _sha256(path))
             )
+            paths.append((f"published/{path.relative_to(published).as_posix()}", path))
     from .plots import is_shipped_reconstruction
 
     shipped = not changed and is_shipped_reconstruction(data)
-    return _Inputs(data, files, shipped, changed)
+    return _Inputs(data, files, shipped, changed, paths)
 
 
 def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> list[Any]:
@@ -616,6 +623,43 @@ def _assemble(runs: Sequence[Any], executed: dict[str, Any], front: str) -> str:
     )
 
 
+# --- the RO-Crate -------------------------------------------------------------------------------
+
+
+def _write_crate(folder: Path, inputs: _Inputs) -> Path:
+    """``ro-crate-metadata.json`` for every file in ``folder`` (:func:`synth.crate.write_crate`)."""
+    from . import __version__
+    from .crate import CRATE_NAME, source_date, write_crate
+
+    root = _root()
+    lock = root / "requirements.lock" if root is not None else None
+    files = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.name not in (CRATE_NAME, "SHA256SUMS")
+    )
+    data_note = (
+        "the compendium's reconstructed dataset (not the study's data)"
+        if inputs.shipped
+        else "coded data other than the shipped reconstruction"
+    )
+    return write_crate(
+        folder,
+        files,
+        inputs.paths,
+        paper_doi=PAPER_DOI,
+        paper_citation=PAPER_CITATION,
+        version=__version__,
+        lock_file=lock if lock is not None and lock.is_file() else None,
+        date=source_date(root),
+        title="synth report: Thomson, Waterson & Chatterjee (2024) rerun",
+        description=(
+            "The report, figures, tables, executed notebooks and statistics of a rerun of the "
+            f"paper's analysis by the synth research compendium, on {data_note}."
+        ),
+    )
+
+
 # --- the command -------------------------------------------------------------------------------
 
 
@@ -638,7 +682,8 @@ def render_report(
         The coded-data folder (default of the command: ``data/raw``).
     out
         The report folder; it receives ``report.html``, ``notebooks/`` (executed notebooks),
-        ``tables/`` and ``figures/``. Replaced only when everything succeeded.
+        ``tables/``, ``figures/``, ``ro-crate-metadata.json`` and ``SHA256SUMS``. Replaced only
+        when everything succeeded.
     figures
         A folder that also receives ``fig1..8`` ``.png/.svg/.pdf/.csv/.txt`` (merged into it).
     unit
@@ -711,6 +756,7 @@ def render_report(
         outputs = sorted(compute_sums(tmp).items())  # everything but report.html, not yet written
         page = _assemble(runs, executed, _front_page(inputs, unit, str(data), outputs))
         (tmp / "report.html").write_text(page, encoding="utf-8", newline="\n")
+        _write_crate(tmp, inputs)  # before SHA256SUMS, which then lists it
         write_sums(tmp)  # SHA256SUMS beside report.html lists every output, report.html included
         if figures is not None:
             made = sorted((tmp / "figures").glob("fig*.*")) if (tmp / "figures").is_dir() else []
