@@ -32,6 +32,7 @@ env: $(STAMP)  ## Create or refresh .venv/ from requirements.lock
 report: $(STAMP) $(ENSEMBLE)  ## Render the full report into reports/ and the figures into figures/
 	$(BIN)/synth report --data $(DATA) --out $(OUT) --figures figures --jobs $(JOBS)
 	$(BIN)/synth manuscript --data $(DATA) --out $(OUT)/manuscript --jobs $(JOBS)
+	$(BIN)/python tools/preview_pdf.py $(OUT)/manuscript
 	@echo "Done: open $(OUT)/report.html; paper-ready files are in $(OUT)/manuscript/"
 
 # The ensemble of 50 reconstructions (1-3 minutes on 2 cores) is computed once and reused by
