@@ -96,9 +96,8 @@ def encoding_format(name: str) -> str:
 def source_date(root: str | os.PathLike[str] | None = None) -> str | None:
     """The date to record instead of the wall clock, as ISO 8601 in UTC.
 
-    ``SOURCE_DATE_EPOCH`` (seconds since 1970, https://reproducible-builds.org/specs/
-    source-date-epoch/) when set; else the commit time of the git checkout at ``root``; else
-    None.
+    ``SOURCE_DATE_EPOCH`` (seconds since 1970, as the Reproducible Builds specification
+    defines it) when set; else the commit time of the git checkout at ``root``; else None.
 
     Parameters
     ----------
