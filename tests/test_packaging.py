@@ -37,9 +37,10 @@ import yaml
 import synth
 from conftest import RAW, ROOT
 from synth import ReportError
+from synth.cli import main
 from synth.crate import CRATE_NAME, source_date, write_crate
 from synth.io import CodedData, write_coded_data
-from synth.manuscript import TEX_PACKAGES, compile_preview, run_manuscript_command
+from synth.manuscript import TEX_PACKAGES, compile_preview
 from synth.report import PAPER_CITATION, PAPER_DOI
 
 DATA = Path(__file__).parent / "data"
@@ -432,7 +433,7 @@ def _unicode_data() -> CodedData:
 def shipped_manuscript(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``synth manuscript`` on the shipped data: the paper's quotations in the tables."""
     out = tmp_path_factory.mktemp("manuscript") / "manuscript"
-    assert run_manuscript_command(RAW, out, jobs=2) == 0
+    assert main(["manuscript", "--data", str(RAW), "--out", str(out), "--jobs", "2"]) == 0
     return out
 
 
@@ -441,7 +442,7 @@ def unicode_manuscript(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("unicode-data")
     write_coded_data(_unicode_data(), data)
     out = tmp_path_factory.mktemp("unicode-manuscript") / "manuscript"
-    assert run_manuscript_command(data, out) == 0
+    assert main(["manuscript", "--data", str(data), "--out", str(out)]) == 0
     return out
 
 
