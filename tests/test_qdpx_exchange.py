@@ -316,7 +316,7 @@ def test_pyqdpx_reads_every_coding_quotation_and_coder(tmp_path):
     expected = _expected_quotations(_qde(path), data)
     assert len(selections) == len(expected) == 8 + 5
     seg = data.segments
-    coder_of = dict(zip(zip(seg["segment_id"], seg["code_id"]), seg["coder"], strict=True))
+    coder_of = dict(zip(zip(seg["segment_id"], seg["code_id"], strict=True), seg["coder"], strict=True))
     with zipfile.ZipFile(path) as zf:
         source = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".txt") and b"P001" in zf.read(n))
     for sel in selections:
