@@ -403,6 +403,9 @@ def draft_mapping(structure: ProjectStructure) -> str:
             break
     levels = [lv for lv in range(1, deepest + 1) if lv != valence_level]
     theme_sets = [st for st in s.sets if st.kind == "codes" and not _valence_name(st.name)]
+    in_sets = [m for st in theme_sets for m in st.members]
+    if len(in_sets) != len(set(in_sets)):
+        theme_sets = []  # a code in two code sets: the sets are not themes
     if len(levels) >= 2:
         out += [
             f"# Codings sit up to level {deepest}: themes are the root codes, subthemes the codes "
@@ -418,8 +421,9 @@ def draft_mapping(structure: ProjectStructure) -> str:
         ]
     else:
         fill.append(
-            "themes: the code tree has one level and no code sets; write theme_level and "
-            'subtheme_level, or theme = "sets"'
+            "themes: the code tree has one level and no code sets that hold each code once; "
+            'write theme_level and subtheme_level, or theme = { sets = "REGEX" } (the sets whose '
+            "names match are the themes)"
         )
     if valence_level is not None:
         pairs = ", ".join(f"{v} = {_toml(n)}" for v, n in sorted(names.items()))
@@ -458,7 +462,8 @@ def draft_mapping(structure: ProjectStructure) -> str:
         out.append('segment = "selection"')
     group_sets = [st for st in s.sets if st.kind == "sources"]
     covered = {m for st in group_sets for m in st.members}
-    if group_sets and len(group_sets) < len(s.sources) and covered >= {src.name for src in s.sources}:
+    once = sum(len(st.members) for st in group_sets) == len(covered)
+    if group_sets and once and len(group_sets) < len(s.sources) and covered >= {src.name for src in s.sources}:
         out += [
             f"# {len(group_sets)} source sets (document groups) hold all sources: one per group.",
             'focus_group = "source_set"',
