@@ -89,7 +89,7 @@ def nvivo_project(path: Path, *, nfd_case: str = "Chloé", extra_cases: str = ""
                   role_variable: str = "Role") -> Path:
     """The project as NVivo for Windows 12 writes it."""
     user = _g("user")
-    when = 'creatingUser="%s" creationDateTime="2024-01-05T10:00:00Z"' % user
+    when = f'creatingUser="{user}" creationDateTime="2024-01-05T10:00:00Z"'
     codes = []
     for theme, subs in TREE.items():
         inner = "".join(
