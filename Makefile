@@ -28,8 +28,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 env: $(STAMP)  ## Create or refresh .venv/ from requirements.lock
 
+# figures/ receives the figures only for the shipped data rendered into reports/: another study's
+# report (make report DATA=... OUT=...) keeps everything under its own OUT.
+FIGURES := $(if $(and $(filter data/raw,$(DATA)),$(filter reports,$(OUT))),--figures figures)
+
 report: $(STAMP) $(ENSEMBLE)  ## Render the full report into reports/ and the figures into figures/
-	$(BIN)/synth report --data $(DATA) --out $(OUT) --figures figures --jobs $(JOBS)
+	$(BIN)/synth report --data $(DATA) --out $(OUT) $(FIGURES) --jobs $(JOBS)
 	$(BIN)/synth manuscript --data $(DATA) --out $(OUT)/manuscript --jobs $(JOBS)
 	@echo "Done: open $(OUT)/report.html; paper-ready files are in $(OUT)/manuscript/"
 
@@ -66,5 +70,4 @@ lock:  ## Re-resolve requirements.lock from pyproject.toml in a scratch environm
 	rm -rf .lock-venv
 
 clean:  ## Remove generated outputs (figures/, reports/, data/processed/); keeps .venv/
-	rm -rf figures/* reports/* data/processed/*
-	touch figures/.gitkeep reports/.gitkeep data/processed/.gitkeep
+	rm -rf figures reports data/processed

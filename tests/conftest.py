@@ -44,6 +44,12 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def raw() -> Path:
+    """``data/raw/``: the shipped reconstruction and the published record (read-only)."""
+    return RAW
+
+
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """``../shared`` beside the repository (paper text and REFI-QDA fixtures)."""
     if not SHARED.is_dir():

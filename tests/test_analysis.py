@@ -226,7 +226,7 @@ def test_unit_code_counts_distinct_participant_code_pairs() -> None:
 
 
 def test_invalid_unit_is_refused(skip_data: CodedData) -> None:
-    with pytest.raises(ValueError, match="unit must be one of 'paragraph', 'code', got 'words'"):
+    with pytest.raises(ValueError, match="unit must be one of 'paragraph', 'code'; got 'words'"):
         question_shares(skip_data, unit="words")  # type: ignore[arg-type]
 
 

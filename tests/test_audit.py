@@ -4,7 +4,6 @@ over coded paragraphs (the infeasibility computation)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,13 +13,12 @@ from synth.audit import (
     infeasibility_demo,
     min_theme_codes_code_unit,
     pooled_denominators,
-    run_audit_command,
     summary,
 )
+from synth.cli import main
 from synth.io import load_coded_data
 from synth.published import load_published
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 FILES = ("coded_segments.csv", "codebook.csv", "participants.csv")
 
 
@@ -30,8 +28,8 @@ def published():
 
 
 @pytest.fixture(scope="module")
-def table(published) -> pd.DataFrame:
-    return audit(load_coded_data(RAW), published)
+def table(published, raw) -> pd.DataFrame:
+    return audit(load_coded_data(raw), published)
 
 
 # --- the shipped data ------------------------------------------------------------------------
@@ -58,8 +56,8 @@ def test_percentages_are_reproduced_to_two_decimals(table) -> None:
     assert (pct["reproduced"] == pct["published"]).all()
 
 
-def test_command_exit_codes(tmp_path, capsys) -> None:
-    assert run_audit_command(RAW, out=tmp_path / "audit") == 0
+def test_command_exit_codes(tmp_path, capsys, raw) -> None:
+    assert main(["audit", "--data", str(raw), "--out", str(tmp_path / "audit")]) == 0
     printed = capsys.readouterr().out
     assert "0 MISMATCH" in printed
     assert "internal inconsistencies of the paper" in printed and "I11" in printed
@@ -70,7 +68,7 @@ def test_command_exit_codes(tmp_path, capsys) -> None:
     copy = tmp_path / "perturbed"
     copy.mkdir()
     for name in FILES:
-        shutil.copy(RAW / name, copy / name)
+        shutil.copy(raw / name, copy / name)
     seg = pd.read_csv(copy / "coded_segments.csv", dtype=str, keep_default_na=False)
     book = pd.read_csv(copy / "codebook.csv", dtype=str, keep_default_na=False)
     mh = book.loc[book["theme"] == "Mental health", "code_id"].iloc[0]
@@ -78,7 +76,7 @@ def test_command_exit_codes(tmp_path, capsys) -> None:
     row = seg.index[(seg["question"] == "8") & seg["code_id"].isin(re_codes) & (seg["text"] == "")][0]
     seg.loc[row, "code_id"] = mh
     seg.to_csv(copy / "coded_segments.csv", index=False, lineterminator="\n")
-    assert run_audit_command(copy) == 1
+    assert main(["audit", "--data", str(copy)]) == 1
     bad = audit(load_coded_data(copy))
     mismatched = bad[bad["verdict"] == "MISMATCH"]
     assert ((mismatched["kind"] == "question_pct") & (mismatched["question"] == 8)).any()

@@ -11,8 +11,6 @@ import pytest
 from synth import ChecksumError
 from synth.checksums import compute_sums, read_sums, verify_sums, write_sums
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-
 
 @pytest.fixture()
 def folder(tmp_path: Path) -> Path:
@@ -65,13 +63,12 @@ def test_bad_line(folder: Path) -> None:
         read_sums(folder)
 
 
-def test_shipped_data_match_their_sums(tmp_path: Path) -> None:
-    verify_sums(RAW)
+def test_shipped_data_match_their_sums(tmp_path: Path, raw: Path) -> None:
+    verify_sums(raw)
     copy = tmp_path / "raw"
-    shutil.copytree(RAW, copy)
+    shutil.copytree(raw, copy)
     path = copy / "coded_segments.csv"
-    raw = path.read_bytes()
-    path.write_bytes(raw.replace(b"FG01", b"FG02", 1))
+    path.write_bytes(path.read_bytes().replace(b"FG01", b"FG02", 1))
     with pytest.raises(ChecksumError, match="coded_segments.csv"):
         verify_sums(copy)
 
@@ -80,18 +77,22 @@ def test_shipped_data_match_their_sums(tmp_path: Path) -> None:
     "argv",
     [
         ["validate", "--data", "{data}"],
+        ["analyse", "--data", "{data}", "--out", "{out}"],
         ["figures", "--data", "{data}", "--out", "{out}"],
         ["tables", "--data", "{data}", "--out", "{out}"],
         ["audit", "--data", "{data}", "--out", "{out}"],
-        ["export-sav", "--data", "{data}", "--out", "{out}.sav"],
+        ["report", "--data", "{data}", "--out", "{out}"],
+        ["manuscript", "--data", "{data}", "--out", "{out}"],
+        ["export-sav", "--data", "{data}", "--out-file", "{out}.sav"],
+        ["export-qdpx", "--data", "{data}", "--out-file", "{out}.qdpx"],
     ],
     ids=lambda a: a[0],
 )
-def test_commands_refuse_a_changed_copy_of_the_shipped_data(argv, tmp_path, capsys) -> None:
+def test_commands_refuse_a_changed_copy_of_the_shipped_data(argv, tmp_path, capsys, raw) -> None:
     from synth.cli import main
 
     data = tmp_path / "raw"
-    shutil.copytree(RAW, data)
+    shutil.copytree(raw, data)
     segments = data / "coded_segments.csv"
     # still valid coded data: only the checksum can tell that it changed
     segments.write_text(segments.read_text(encoding="utf-8").replace("FG10", "FG11"), encoding="utf-8")
@@ -101,10 +102,11 @@ def test_commands_refuse_a_changed_copy_of_the_shipped_data(argv, tmp_path, caps
     assert code == 2
     assert "SHA256SUMS: 1 file(s) differ from SHA256SUMS; first: coded_segments.csv (changed)" in err
     assert not out.exists() and not Path(f"{out}.sav").exists()
+    assert not Path(f"{out}.qdpx").exists()
 
 
-def test_validate_says_the_shipped_data_match(capsys) -> None:
+def test_validate_says_the_shipped_data_match(capsys, raw) -> None:
     from synth.cli import main
 
-    assert main(["validate", "--data", str(RAW)]) == 0
+    assert main(["validate", "--data", str(raw)]) == 0
     assert "every file matches SHA256SUMS" in capsys.readouterr().out

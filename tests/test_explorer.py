@@ -207,7 +207,7 @@ def test_bad_settings_are_refused(explorer: Explorer) -> None:
         explorer.view(colour_blind=True)
     with pytest.raises(ValueError, match="error must be one of sd, se, ci95, got 'iqr'"):
         explorer.view(error="iqr")
-    with pytest.raises(ValueError, match="unit must be one of paragraph, code"):
+    with pytest.raises(ValueError, match="unit must be one of 'paragraph', 'code'; got 'word'"):
         explorer.view(unit="word")
     with pytest.raises(ValueError, match="question 9 has no codings"):
         explorer.view(question=9)

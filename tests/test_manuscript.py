@@ -22,6 +22,7 @@ import pytest
 
 from synth import DataError
 from synth.analysis import analyse
+from synth.cli import main
 from synth.io import CodedData, load_coded_data, write_coded_data
 from synth.manuscript import (
     macro_name,
@@ -31,7 +32,6 @@ from synth.manuscript import (
     question_sentence,
     results_numbers,
     results_text,
-    run_manuscript_command,
     table_latex,
     table_markdown,
     write_docx_table,
@@ -314,7 +314,7 @@ def manuscript(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("data")
     write_coded_data(_tiny(), folder)
     out = tmp_path_factory.mktemp("manuscript") / "manuscript"
-    assert run_manuscript_command(folder, out) == 0
+    assert main(["manuscript", "--data", str(folder), "--out", str(out)]) == 0
     return out
 
 
@@ -431,8 +431,8 @@ def test_same_bytes_on_a_second_run(manuscript: Path, tmp_path: Path) -> None:
             assert path.read_bytes() == (manuscript / rel).read_bytes(), str(rel)
 
 
-def test_bad_input_writes_nothing(tmp_path: Path) -> None:
+def test_bad_input_writes_nothing(tmp_path: Path, capsys) -> None:
     out = tmp_path / "manuscript"
-    with pytest.raises(DataError, match="data folder not found"):
-        run_manuscript_command(tmp_path / "missing", out)
+    assert main(["manuscript", "--data", str(tmp_path / "missing"), "--out", str(out)]) == 2
+    assert "data folder not found" in capsys.readouterr().err
     assert not out.exists()

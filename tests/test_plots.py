@@ -19,6 +19,7 @@ from matplotlib.container import ErrorbarContainer  # noqa: E402
 
 from synth import DataError  # noqa: E402
 from synth.analysis import Analysis, analyse  # noqa: E402
+from synth.checksums import is_shipped_reconstruction  # noqa: E402
 from synth.cli import main  # noqa: E402
 from synth.io import CodedData  # noqa: E402
 from synth.plots import (  # noqa: E402
@@ -26,7 +27,6 @@ from synth.plots import (  # noqa: E402
     REPORTED_HATCH,
     caption,
     figure_table,
-    is_shipped_reconstruction,
     plot_question,
     save_figure,
 )
@@ -271,6 +271,18 @@ def test_is_shipped_reconstruction(tmp_path) -> None:
     (data / "codebook.csv").write_text("changed\n")
     assert is_shipped_reconstruction(data, sums) is False
     assert is_shipped_reconstruction(data, tmp_path / "missing") is False
+
+
+def test_figures_command_and_report_write_the_same_bytes(shipped_report, raw, tmp_path) -> None:
+    """One drawing function: ``synth figures`` and the report's notebook give identical files."""
+    out = tmp_path / "figures"
+    assert main(["figures", "--data", str(raw), "--out", str(out)]) == 0
+    from_report = shipped_report.parent / "figures"
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(p.name for p in from_report.iterdir())
+    assert [f"fig{q}.png" for q in range(1, 9)] == [n for n in names if n.endswith(".png")]
+    for name in names:
+        assert (out / name).read_bytes() == (from_report / name).read_bytes(), name
 
 
 def write_inputs(folder, rows) -> None:

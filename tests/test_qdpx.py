@@ -24,7 +24,6 @@ from synth.qdpx import (
     load_mapping,
     mapping_from_dict,
     project_xml,
-    run_import_command,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -211,16 +210,15 @@ def test_bare_qde_file_reads_inline_text(tmp_path):
     assert list(result.segments["text"]) == ["love"] and not caught
 
 
-def test_unmapped_import_says_it_is_for_inspection(tmp_path):
+def test_unmapped_import_says_it_is_for_inspection(tmp_path, capsys):
     path = _qdpx(
         tmp_path, _qde(_selection(_guid(1), 5, 9, [C2])), {f"sources/{SRC}.txt": TEXT.encode()}
     )
     out = tmp_path / "out"
-    messages: list[str] = []
-    assert run_import_command(path, out, None, say=messages.append) == 0
+    assert main(["import-qdpx", str(path), "--out", str(out)]) == 0
     notes = (out / "import-notes.txt").read_text()
     assert "NOT FOR ANALYSIS" in notes
-    assert any("for inspection" in m for m in messages)
+    assert "for inspection" in capsys.readouterr().err
     seg = pd.read_csv(out / "coded_segments.csv", keep_default_na=False)
     assert list(seg.columns[:5]) == [
         "segment_id",
@@ -649,7 +647,7 @@ def test_cli_export_then_import(tmp_path, capsys):
     data_dir.mkdir()
     write_coded_data(_study(), data_dir)
     out = tmp_path / "study.qdpx"
-    assert main(["export-qdpx", "--data", str(data_dir), "--out", str(out)]) == 0
+    assert main(["export-qdpx", "--data", str(data_dir), "--out-file", str(out)]) == 0
     # 5 question codings: FG01 answered questions 1 and 2, FG02 questions 1, 2 and 3
     assert (
         "2 sources, 9 codings on paragraphs + 5 on question codes, 4 codes, 5 cases"

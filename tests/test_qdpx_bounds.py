@@ -221,7 +221,7 @@ def test_export_to_a_location_that_cannot_be_written(tmp_path, capsys, monkeypat
     else:
         monkeypatch.setattr(tempfile, "mkstemp", _read_only)
         phrase = "Read-only file system; nothing was written"
-    _refused(["export-qdpx", "--data", str(data), "--out", str(out)], capsys, phrase)
+    _refused(["export-qdpx", "--data", str(data), "--out-file", str(out)], capsys, phrase)
     assert out.read_bytes() == b"the previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "study.qdpx"]
 

@@ -170,7 +170,7 @@ def test_counts_name_the_question_codings():
 
 @needs_raw
 def test_export_message_on_the_shipped_data(tmp_path, capsys):
-    assert main(["export-qdpx", "--data", str(RAW), "--out", str(tmp_path / "s.qdpx")]) == 0
+    assert main(["export-qdpx", "--data", str(RAW), "--out-file", str(tmp_path / "s.qdpx")]) == 0
     data = load_coded_data(RAW)
     groups = data.segments.groupby(["focus_group", "question"]).ngroups
     assert f"{len(data.segments)} codings on paragraphs + {groups} on question codes" in (
@@ -242,7 +242,7 @@ def test_characters_xml_forbids_are_refused_naming_the_row(tmp_path, capsys, tab
     folder.mkdir()
     write_coded_data(CodedData(frames["coded_segments"], frames["codebook"], frames["participants"]), folder)
     out = tmp_path / "s.qdpx"
-    assert main(["export-qdpx", "--data", str(folder), "--out", str(out)]) == 2
+    assert main(["export-qdpx", "--data", str(folder), "--out-file", str(out)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert f"{table}.csv: column '{column}'" in err

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from synth import ReportError
-from synth import _report_exec as rx
+from synth.io import CodedData, load_coded_data
+from synth.report import _exec as rx
 from synth.report import figure_caption, render_report, show_heading, show_table
 
 PARAMS = 'data_dir = "."\nout_dir = "."\nunit = "paragraph"'
@@ -39,7 +40,7 @@ def _write(folder: Path, name: str, nb: nbformat.NotebookNode) -> Path:
 
 
 @pytest.fixture
-def tiny_data(tmp_path: Path) -> Path:
+def tiny_data(tmp_path: Path) -> CodedData:
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "codebook.csv").write_text(
@@ -50,7 +51,7 @@ def tiny_data(tmp_path: Path) -> Path:
         "S1,FG1,1,P1,C1,<script>alert(1)</script>\n",
         encoding="utf-8",
     )
-    return folder
+    return load_coded_data(folder)
 
 
 # --- display helpers -----------------------------------------------------------------------
@@ -276,25 +277,25 @@ def test_reused_kernel_starts_each_notebook_clean(tiny_data: Path, tmp_path: Pat
 
 
 @pytest.fixture
-def raw_copy(tmp_path: Path) -> Path:
+def raw_copy(tmp_path: Path, raw: Path) -> Path:
     import shutil
 
-    raw = Path(__file__).resolve().parents[1] / "data" / "raw"
     copy = tmp_path / "copy"
     shutil.copytree(raw, copy)
     return copy
 
 
 def test_front_page_for_the_shipped_data(raw_copy: Path, monkeypatch) -> None:
-    from synth.report import _front_page, _inspect_inputs
+    from synth.report._page import front_page
+    from synth.report._render import _inspect_inputs
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     inputs = _inspect_inputs(raw_copy, accept_changed_data=False)
     assert inputs.shipped and not inputs.changed
     names = [name for name, _ in inputs.files]
     assert "coded_segments.csv" in names and "published/claims.csv" in names
-    page = _front_page(inputs, "paragraph", "data/raw")
-    assert "compendium's <b>reconstructed</b> dataset" in page
+    page = front_page(inputs, "paragraph", "data/raw")
+    assert "reconstructed dataset, not the study" in page
     assert "doi:10.1186/s12939-024-02216-1" in page
     for package in ("python", "pandas", "seaborn", "statsmodels", "papermill"):
         assert f"<td>{package}</td>" in page
@@ -304,12 +305,13 @@ def test_front_page_for_the_shipped_data(raw_copy: Path, monkeypatch) -> None:
     assert f"<code>{digest}</code>" in page
     assert "Rendered:" not in page  # no date unless SOURCE_DATE_EPOCH
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert "Rendered: 2023-11-14 22:13 UTC" in _front_page(inputs, "paragraph", "data/raw")
+    assert "Rendered: 2023-11-14 22:13 UTC" in front_page(inputs, "paragraph", "data/raw")
 
 
 def test_changed_data_stop_the_report_unless_accepted(raw_copy: Path) -> None:
     from synth import ChecksumError
-    from synth.report import _front_page, _inspect_inputs
+    from synth.report._page import front_page
+    from synth.report._render import _inspect_inputs
 
     with (raw_copy / "participants.csv").open("a", encoding="utf-8") as handle:
         handle.write("P999,FG01,researcher\n")
@@ -317,7 +319,7 @@ def test_changed_data_stop_the_report_unless_accepted(raw_copy: Path) -> None:
         _inspect_inputs(raw_copy, accept_changed_data=False)
     inputs = _inspect_inputs(raw_copy, accept_changed_data=True)
     assert inputs.changed and not inputs.shipped
-    page = _front_page(inputs, "code", str(raw_copy))
+    page = front_page(inputs, "code", str(raw_copy))
     assert "differ from the checksums recorded in SHA256SUMS" in page
     assert "<b>not</b> the shipped reconstructed dataset" in page
     assert "code occurrences" in page

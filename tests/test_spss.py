@@ -79,7 +79,7 @@ def test_code_unit_counts_participant_code_occurrences():
     row = table.frame.iloc[0]
     assert (row["group"], row["question"], row["t01_n"], row["total"]) == (1.0, 1.0, 3.0, 3.0)
     assert table.column_labels["t01_n"] == "Funding: number of code occurrences"
-    with pytest.raises(ValueError, match="unit must be 'paragraph' or 'code'"):
+    with pytest.raises(ValueError, match="unit must be one of 'paragraph', 'code'; got 'word'"):
         sav_table(_data(), unit="word")
 
 
@@ -101,7 +101,7 @@ def test_cli_export_sav(tmp_path, capsys):
     folder.mkdir()
     write_coded_data(_data(), folder)
     out = tmp_path / "out.sav"
-    assert main(["export-sav", "--data", str(folder), "--out", str(out), "--unit", "code"]) == 0
+    assert main(["export-sav", "--data", str(folder), "--out-file", str(out), "--unit", "code"]) == 0
     assert "4 cases (focus group × question), 2 themes" in capsys.readouterr().err
     frame, _ = pyreadstat.read_sav(str(out))
     assert frame["t01_n"].tolist() == [3.0, 0.0, 1.0, 2.0]
@@ -115,7 +115,7 @@ def test_cli_export_sav_bad_data_writes_nothing(tmp_path, capsys):
     )
     (folder / "codebook.csv").write_text("code_id,subtheme,theme,valence\nC1,a,Funding,success\n")
     out = tmp_path / "out.sav"
-    assert main(["export-sav", "--data", str(folder), "--out", str(out)]) == 2
+    assert main(["export-sav", "--data", str(folder), "--out-file", str(out)]) == 2
     assert "question" in capsys.readouterr().err
     assert not out.exists()
 
@@ -144,7 +144,6 @@ def test_module_all_names_exist():
         "SavTable",
         "sav_table",
         "export_sav",
-        "run_export_sav_command",
     }
     for name in synth.spss.__all__:
         assert hasattr(synth.spss, name)

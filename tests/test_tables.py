@@ -14,6 +14,7 @@ import pytest
 
 from synth import DataError
 from synth.analysis import analyse
+from synth.cli import main
 from synth.io import CodedData
 from synth.tables import (
     NO_QUOTATION,
@@ -23,7 +24,6 @@ from synth.tables import (
     participants_table,
     question_table,
     roles_table,
-    run_tables_command,
     table1,
     write_tables,
 )
@@ -213,12 +213,10 @@ def test_build_and_write_tables(tiny: CodedData, tmp_path: Path) -> None:
         assert (again / p.name).read_bytes() == p.read_bytes()
 
 
-def test_tables_command_on_shipped_data(tmp_path: Path) -> None:
-    raw = Path(__file__).resolve().parents[1] / "data" / "raw"
+def test_tables_command_on_shipped_data(tmp_path: Path, raw: Path, capsys) -> None:
     out = tmp_path / "tables"
-    messages: list[str] = []
-    assert run_tables_command(raw, out, "paragraph", messages.append) == 0
-    assert messages and "wrote" in messages[-1]
+    assert main(["tables", "--data", str(raw), "--out", str(out)]) == 0
+    assert "wrote 13 tables" in capsys.readouterr().err
     t1 = pd.read_csv(out / "table1.csv")
     assert t1["question"].tolist() == list(range(1, 9))
     # the paper: Table 2 lists 'Relationships with partners' (28.70%) then 'Research evidence'
@@ -238,7 +236,7 @@ def test_tables_command_on_a_folder(tiny: CodedData, tmp_path: Path) -> None:
     data.mkdir()
     write_coded_data(tiny, data)
     out = tmp_path / "tables"
-    assert run_tables_command(data, out, "code") == 0
+    assert main(["tables", "--data", str(data), "--out", str(out), "--unit", "code"]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "appendix1.csv",
         "appendix1_statistics.csv",
@@ -253,6 +251,6 @@ def test_tables_command_on_a_folder(tiny: CodedData, tmp_path: Path) -> None:
     assert t1["question"].tolist() == list(range(1, 9))
     assert t1["topic"].nunique() == 2
     before = (out / "table2.csv").read_bytes()
-    with pytest.raises(DataError, match="unit must be 'paragraph' or 'code', got 'words'"):
-        run_tables_command(data, out, "words")
+    with pytest.raises(SystemExit):  # argparse refuses an unknown unit before any work
+        main(["tables", "--data", str(data), "--out", str(out), "--unit", "words"])
     assert (out / "table2.csv").read_bytes() == before

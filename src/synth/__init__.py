@@ -23,6 +23,7 @@ from ._exceptions import (
     ReportError,
     SynthError,
     UnsafeInputError,
+    UsageError,
 )
 
 __version__ = "0.1.0"
@@ -33,6 +34,7 @@ __all__ = [
     "DataError",
     "ChecksumError",
     "UnsafeInputError",
+    "UsageError",
     "ReconstructionError",
     "ReportError",
 ]

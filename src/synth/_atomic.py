@@ -7,13 +7,35 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from ._exceptions import SynthError
 
-__all__ = ["atomic_dir", "atomic_file", "refuse_raw"]
+__all__ = ["atomic_dir", "atomic_file", "refuse_raw", "hold_for_tests"]
+
+#: The environment variable that names a point where :func:`hold_for_tests` pauses.
+HOLD_VARIABLE = "SYNTH_TEST_HOLD"
+
+
+def hold_for_tests(point: str, until: threading.Event | None = None) -> None:
+    """A pause the interrupt tests can rely on, instead of sleeping and hoping.
+
+    When ``$SYNTH_TEST_HOLD`` equals ``point``, print ``synth-test-hold: <point>`` to stderr and
+    wait: until Ctrl-C (in the main thread), or until ``until`` is set (in a worker thread, whose
+    main thread sets it when interrupted). Otherwise return at once. The points are
+    ``"atomic-dir"`` (every output written into the temporary folder, nothing moved into place
+    yet) and ``"report-notebook-done"`` (a notebook of the report finished, others running).
+    """
+    if os.environ.get(HOLD_VARIABLE) != point:
+        return
+    print(f"synth-test-hold: {point}", file=sys.stderr, flush=True)
+    while until is None or not until.is_set():
+        time.sleep(0.02)
 
 
 def refuse_raw(target: str | os.PathLike[str], *, allow: bool = False) -> None:
@@ -62,6 +84,7 @@ def atomic_dir(
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual permissions
     try:
         yield tmp
+        hold_for_tests("atomic-dir")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -8,6 +8,7 @@ one line on stderr (``synth: error: ...``) and exits non-zero, with the tracebac
     ├── DataError               input data are malformed, inconsistent or missing
     │   └── ChecksumError       a file in data/raw/ differs from data/raw/SHA256SUMS
     ├── UnsafeInputError        a file is refused as hostile or too large to read safely
+    ├── UsageError              an argument is outside what a function or command accepts
     ├── ReconstructionError     the reconstruction cannot satisfy a published aggregate
     └── ReportError             a notebook raised, warned, or got an unknown parameter
 """
@@ -22,6 +23,7 @@ __all__ = [
     "DataError",
     "ChecksumError",
     "UnsafeInputError",
+    "UsageError",
     "ReconstructionError",
     "ReportError",
 ]
@@ -96,6 +98,11 @@ class ChecksumError(DataError):
 
 class UnsafeInputError(SynthError):
     """Raised when a file is refused as hostile (XML entities, zip paths) or too large to read."""
+
+
+class UsageError(SynthError, ValueError):
+    """Raised when an argument is outside what a function or command accepts (an unknown counting
+    unit, an output folder that overlaps the input, ...). It is also a :class:`ValueError`."""
 
 
 class ReconstructionError(SynthError):

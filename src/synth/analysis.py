@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -38,11 +38,13 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._exceptions import DataError
-from .io import CodedData
+from ._exceptions import DataError, UsageError
+from .io import CodedData, write_table
 
 __all__ = [
     "UNITS",
+    "Unit",
+    "check_unit",
     "Analysis",
     "code_occurrences",
     "theme_counts",
@@ -52,13 +54,13 @@ __all__ = [
     "select_themes",
     "analyse",
     "write_analysis",
-    "run_analyse_command",
 ]
 
-#: The counting units of the per-question percentages.
-UNITS: tuple[str, ...] = ("paragraph", "code")
-
 Unit = Literal["paragraph", "code"]
+
+#: The counting units of the per-question percentages: coded paragraphs (the paper's reading)
+#: and code occurrences.
+UNITS: tuple[Unit, ...] = ("paragraph", "code")
 
 #: Mean percentages closer than this are treated as tied (then the codebook order decides), and a
 #: cumulative percentage within this of the threshold counts as reaching it. Percentages computed
@@ -68,13 +70,26 @@ _TOLERANCE = 1e-9
 _FLOAT_FORMAT = "%.10g"
 
 
-def _quiet(message: str) -> None:
-    """The default ``say``: progress goes nowhere."""
 
+def check_unit(unit: str) -> Unit:
+    """Return ``unit`` as a :data:`Unit`, or raise :class:`~synth.UsageError` naming the choices.
 
-def _check_unit(unit: str) -> None:
-    if unit not in UNITS:
-        raise ValueError(f"unit must be one of {', '.join(repr(u) for u in UNITS)}, got {unit!r}")
+    Every function and command that takes a counting unit checks it here.
+
+    Examples
+    --------
+    >>> check_unit("code")
+    'code'
+    >>> check_unit("sentence")
+    Traceback (most recent call last):
+    ...
+    synth._exceptions.UsageError: unit must be one of 'paragraph', 'code'; got 'sentence'
+    """
+    if unit == "paragraph":
+        return "paragraph"
+    if unit == "code":
+        return "code"
+    raise UsageError(f"unit must be one of {', '.join(repr(u) for u in UNITS)}; got {unit!r}")
 
 
 class _Codes(NamedTuple):
@@ -317,7 +332,7 @@ class _Shares(NamedTuple):
 
 
 def _shares_matrix(codes: _Codes, unit: str) -> _Shares:
-    _check_unit(unit)
+    check_unit(unit)
     n_themes, n_groups = len(codes.themes), len(codes.groups)
     q_index, questions = pd.factorize(codes.q, sort=True)
     pair_key = q_index.astype("int64") * n_groups + codes.g
@@ -377,7 +392,7 @@ def group_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    UsageError
         ``unit`` is not one of :data:`UNITS`.
     DataError
         The dataset has no segments.
@@ -395,7 +410,7 @@ def group_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
     0        Funding      2      3
     1  Mental health      1      3
     """
-    _check_unit(unit)
+    check_unit(unit)
     return _group_shares_frame(_shares_matrix(_integer_codes(data), unit))
 
 
@@ -440,7 +455,7 @@ def question_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    UsageError
         ``unit`` is not one of :data:`UNITS`.
     DataError
         The dataset has no segments.
@@ -458,7 +473,7 @@ def question_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
     0        Funding      75.0         2
     1  Mental health      25.0         2
     """
-    _check_unit(unit)
+    check_unit(unit)
     return _question_shares_frame(_shares_matrix(_integer_codes(data), unit))
 
 
@@ -587,7 +602,7 @@ def analyse(data: CodedData, unit: Unit = "paragraph") -> Analysis:
 
     Raises
     ------
-    ValueError
+    UsageError
         ``unit`` is not one of :data:`UNITS`.
     DataError
         The dataset has no segments.
@@ -599,7 +614,7 @@ def analyse(data: CodedData, unit: Unit = "paragraph") -> Analysis:
     >>> result.stats["total"]  # doctest: +SKIP
     323
     """
-    _check_unit(unit)
+    check_unit(unit)
     codes = _integer_codes(data)
     counts = _theme_counts_from(codes)
     matrix = _shares_matrix(codes, unit)
@@ -613,13 +628,6 @@ def analyse(data: CodedData, unit: Unit = "paragraph") -> Analysis:
         unit=unit,
         theme_order=tuple(codes.themes),
     )
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    frame.to_csv(
-        path, index=False, lineterminator="\n", encoding="utf-8", float_format=_FLOAT_FORMAT
-    )
-    return path
 
 
 def write_analysis(analysis: Analysis, folder: str | os.PathLike[str]) -> list[Path]:
@@ -659,68 +667,14 @@ def write_analysis(analysis: Analysis, folder: str | os.PathLike[str]) -> list[P
     }
     stats_path.write_text(json.dumps(stats, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     return [
-        _write_csv(analysis.themes[["theme", "codes", "percent", "major"]], folder / "themes.csv"),
+        write_table(analysis.themes[["theme", "codes", "percent", "major"]], folder / "themes.csv"),
         stats_path,
-        _write_csv(
+        write_table(
             analysis.shares[["question", "theme", "mean_pct", "sd_pct", "n_groups"]],
             folder / "shares.csv",
         ),
-        _write_csv(
+        write_table(
             analysis.selected[["question", "rank", "theme", "mean_pct", "cum_pct"]],
             folder / "selected.csv",
         ),
     ]
-
-
-def run_analyse_command(
-    segments: str | os.PathLike[str],
-    codebook: str | os.PathLike[str],
-    participants: str | os.PathLike[str] | None = None,
-    out: str | os.PathLike[str] = "analysis",
-    unit: Unit = "paragraph",
-    say: Callable[[str], None] | None = None,
-) -> int:
-    """``synth analyse``: read and validate coded data, analyse, write the four files atomically.
-
-    Parameters
-    ----------
-    segments, codebook, participants
-        The coded-data files, CSV or XLSX (``participants`` optional).
-    out
-        The output folder. The four files replace same-named files there; other files in it are
-        kept. Nothing is written when anything fails.
-    unit
-        The counting unit of the per-question percentages.
-    say
-        Progress callback (the command line prints to stderr).
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError
-        The input breaks the schema (nothing is written).
-    ValueError
-        ``unit`` is not one of :data:`UNITS`.
-
-    Examples
-    --------
-    >>> run_analyse_command("data/raw/coded_segments.csv", "data/raw/codebook.csv",
-    ...                     out="analysis")  # doctest: +SKIP
-    0
-    """
-    from ._atomic import atomic_dir
-    from .io import load_coded_data
-
-    say = say or _quiet
-    _check_unit(unit)
-    data = load_coded_data(segments=segments, codebook=codebook, participants=participants)
-    say(f"read {len(data.segments):,} coding rows from {segments}; analysing (unit: {unit})")
-    result = analyse(data, unit=unit)
-    with atomic_dir(out, merge=True) as tmp:
-        written = write_analysis(result, tmp)
-    say(f"wrote {', '.join(p.name for p in written)} to {out}")
-    return 0

@@ -16,8 +16,6 @@ per-group shares of *coded paragraphs* and not pooled ratios or shares of code o
 from __future__ import annotations
 
 import math
-import os
-import sys
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
@@ -33,13 +31,11 @@ __all__ = [
     "pooled_denominators",
     "min_theme_codes_code_unit",
     "infeasibility_demo",
-    "run_audit_command",
 ]
 
 #: The possible verdicts of a claim.
 VERDICTS = ("match", "explained", "MISMATCH")
 
-Say = Callable[[str], None]
 
 # Claims that the paper itself contradicts: claim kind -> a phrase that identifies the entry of
 # inconsistencies.csv explaining the difference (searched in its printed/appendix columns).
@@ -47,9 +43,6 @@ _EXPLANATIONS: dict[str, str] = {
     "n_subthemes": "185 subthemes",
 }
 
-
-def _quiet(message: str) -> None:
-    """Default progress callback: say nothing."""
 
 
 def _canonical_theme(published: Any, printed: str) -> str:
@@ -423,7 +416,7 @@ def infeasibility_demo(published: Any | None = None) -> dict[str, Any]:
     False
     """
     from .published import load_published, reported_themes
-    from .reconstruct import targets_from_published, theme_budget
+    from .targets import targets_from_published, theme_budget
 
     pub = published if published is not None else load_published()
     rep = reported_themes(pub)
@@ -476,78 +469,10 @@ def infeasibility_demo(published: Any | None = None) -> dict[str, Any]:
 
 def _needed_in(targets: Any, theme: str, question: int) -> int:
     """Codes ``theme_budget`` counts for ``theme`` in ``question`` (paragraph unit)."""
-    from .reconstruct import groups_needed
+    from .targets import groups_needed
 
     pct = dict(targets.reported.get(question, ())).get(theme)
     if pct is None:
         return 0
     return max(len(targets.tables.get((question, theme), ())), groups_needed(pct, targets.n_groups))
 
-
-# --- the command -----------------------------------------------------------------------------
-
-
-def run_audit_command(
-    data: str | os.PathLike[str],
-    out: str | os.PathLike[str] | None = None,
-    say: Say | None = None,
-) -> int:
-    """The ``synth audit`` command.
-
-    Prints the summary (counts by verdict, every claim that is not a plain match) and every
-    internal inconsistency of the paper with its resolution to stdout; with ``out``, writes
-    ``audit.csv``, ``inconsistencies.csv`` and ``infeasibility.csv`` there (atomically).
-
-    Parameters
-    ----------
-    data
-        Folder of coded data.
-    out
-        Optional output folder.
-    say
-        Progress callback.
-
-    Returns
-    -------
-    int
-        0 when every claim is ``match`` or ``explained``; 1 on any ``MISMATCH``.
-
-    Raises
-    ------
-    synth.DataError
-        The data cannot be loaded.
-
-    Examples
-    --------
-    >>> run_audit_command("data/raw", out="data/processed/audit")  # doctest: +SKIP
-    0
-    """
-    from ._atomic import atomic_dir
-    from .checksums import verify_if_listed
-    from .io import load_coded_data, write_table
-    from .published import load_published
-
-    say = say or _quiet
-    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
-    coded = load_coded_data(data)  # bad input fails before anything is printed
-    pub = load_published()
-    say(f"auditing {data} against the published record")
-    table = audit(coded, pub)
-    incons = inconsistencies(pub)
-    out_lines = [summary(table), "", f"{len(incons)} internal inconsistencies of the paper:"]
-    for _, row in incons.iterrows():
-        out_lines.append(f"  {row['inconsistency_id']} [{row['source']}] {row['resolution']}")
-    sys.stdout.write("\n".join(out_lines) + "\n")
-    if out is not None:
-        demo = infeasibility_demo(pub)
-        with atomic_dir(out) as tmp:
-            write_table(table, tmp / "audit.csv")
-            write_table(incons, tmp / "inconsistencies.csv")
-            write_table(demo["pooled"], tmp / "pooled_denominators.csv")
-            write_table(demo["code_unit"], tmp / "code_unit_minimum.csv")
-        say(f"wrote {out}/audit.csv, inconsistencies.csv and the infeasibility tables")
-    bad = int((table["verdict"] == "MISMATCH").sum())
-    if bad:
-        say(f"{bad} unexplained mismatch(es)")
-        return 1
-    return 0

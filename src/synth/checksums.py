@@ -1,9 +1,10 @@
-"""``data/raw/SHA256SUMS``: the checksums of the shipped raw data, written and verified.
+"""SHA-256 checksums: one digest function, one ``SHA256SUMS`` reader and writer, and the test of
+whether a data folder is the shipped reconstruction.
 
-The file is in ``sha256sum`` format (``<hex digest>  <path relative to the folder>``, one line
-per file, sorted by path), so ``cd data/raw && sha256sum -c SHA256SUMS`` checks it without
-Python. Every file under the folder is listed except ``SHA256SUMS`` itself and
-``identifiers.txt``.
+``SHA256SUMS`` files are in ``sha256sum`` format (``<hex digest>  <path relative to the folder>``,
+one line per file, sorted by path), so ``cd data/raw && sha256sum -c SHA256SUMS`` checks them
+without Python. Every file under the folder is listed except ``SHA256SUMS`` itself, hidden files
+and ``identifiers.txt``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from ._exceptions import ChecksumError
 __all__ = [
     "SUMS_NAME",
     "EXCLUDED",
+    "sha256_file",
+    "sha256_bytes",
+    "parse_sums",
     "compute_sums",
     "write_sums",
     "read_sums",
     "verify_sums",
     "verify_if_listed",
+    "is_shipped_reconstruction",
 ]
 
 #: Name of the checksum file inside the folder.
@@ -30,12 +35,63 @@ SUMS_NAME = "SHA256SUMS"
 EXCLUDED = frozenset({SUMS_NAME, "identifiers.txt"})
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, as lower-case hex, read in blocks of 1 MiB.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.csv"; _ = f.write_bytes(b"x\\n")
+    >>> sha256_file(f)[:12]
+    '73cb3858a687'
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The SHA-256 of ``data``, as lower-case hex.
+
+    Examples
+    --------
+    >>> sha256_bytes(b"x\\n")[:12]
+    '73cb3858a687'
+    """
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_sums(text: str, *, path: str | os.PathLike[str] = SUMS_NAME) -> dict[str, str]:
+    """Parse the text of a ``SHA256SUMS`` file into ``{relative path: hex digest}``.
+
+    Both of ``sha256sum``'s forms are read: ``<digest>  <path>`` (text mode) and
+    ``<digest> *<path>`` (binary mode). Blank lines are skipped.
+
+    Raises
+    ------
+    ChecksumError
+        A line is not a 64-digit hex digest, a separator and a path (the error names the line).
+
+    Examples
+    --------
+    >>> parse_sums("%s  a.csv\\n%s *b/c.csv\\n" % ("0" * 64, "f" * 64))
+    {'a.csv': '0000000000000000000000000000000000000000000000000000000000000000', \
+'b/c.csv': 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'}
+    """
+    sums: dict[str, str] = {}
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, sep, rel = line.partition(" ")
+        rel = rel[1:] if rel[:1] in (" ", "*") else ""
+        if not sep or len(digest) != 64 or not rel or any(
+            c not in "0123456789abcdefABCDEF" for c in digest
+        ):
+            raise ChecksumError("not a sha256sum line", path=path, rows=[i])
+        sums[rel] = digest.lower()
+    return sums
 
 
 def compute_sums(folder: str | os.PathLike[str]) -> dict[str, str]:
@@ -67,7 +123,7 @@ def compute_sums(folder: str | os.PathLike[str]) -> dict[str, str]:
             continue
         if any(part.startswith(".") for part in rel.parts):
             continue
-        sums[rel.as_posix()] = _digest(path)
+        sums[rel.as_posix()] = sha256_file(path)
     return dict(sorted(sums.items()))
 
 
@@ -109,13 +165,7 @@ def read_sums(folder: str | os.PathLike[str]) -> dict[str, str]:
     path = Path(folder) / SUMS_NAME
     if not path.is_file():
         raise ChecksumError("checksum file not found", path=path)
-    sums = {}
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        digest, sep, rel = line.partition("  ")
-        if not sep or len(digest) != 64 or not rel:
-            raise ChecksumError("not a sha256sum line", path=path, rows=[i])
-        sums[rel] = digest
-    return sums
+    return parse_sums(path.read_text(encoding="utf-8"), path=path)
 
 
 def verify_sums(folder: str | os.PathLike[str]) -> None:
@@ -170,4 +220,60 @@ def verify_if_listed(folder: str | os.PathLike[str]) -> bool:
     if not (base / SUMS_NAME).is_file():
         return False
     verify_sums(base)
+    return True
+
+
+def is_shipped_reconstruction(
+    folder: str | os.PathLike[str], sums: str | os.PathLike[str] | None = None
+) -> bool:
+    """Whether a coded-data folder holds the shipped reconstruction, byte for byte.
+
+    True when ``coded_segments.csv`` and ``codebook.csv`` in ``folder`` have the checksums that
+    ``data/raw/SHA256SUMS`` records for them (so a fresh ``synth reconstruct`` output counts too).
+    The reconstruction notices of the report and the captions depend on this, never on the
+    folder's name.
+
+    Parameters
+    ----------
+    folder
+        The coded-data folder.
+    sums
+        The checksum file; default ``data/raw/SHA256SUMS`` of the compendium.
+
+    Returns
+    -------
+    bool
+        False when the checksum file or a data file is missing, or any checksum differs.
+
+    Examples
+    --------
+    >>> from synth.paths import raw_dir
+    >>> is_shipped_reconstruction(raw_dir())
+    True
+    >>> is_shipped_reconstruction(raw_dir() / "published")
+    False
+    """
+    folder = Path(folder)
+    if sums is None:
+        try:
+            from .paths import raw_dir
+
+            sums = raw_dir() / SUMS_NAME
+        except FileNotFoundError:
+            return False
+    sums = Path(sums)
+    if not sums.is_file():
+        return False
+    try:
+        listed = parse_sums(sums.read_text(encoding="utf-8"), path=sums)
+    except ChecksumError:
+        return False
+    recorded: dict[str, str] = {}
+    for rel, digest in listed.items():
+        recorded[rel] = digest
+        recorded.setdefault(Path(rel).name, digest)  # "data/raw/codebook.csv" too
+    for name in ("coded_segments.csv", "codebook.csv"):
+        path = folder / name
+        if name not in recorded or not path.is_file() or sha256_file(path) != recorded[name]:
+            return False
     return True

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .analysis import UNITS, Analysis, analyse
+from .analysis import UNITS, Analysis, analyse, check_unit
 from .interactive import PLOTLY_MIMETYPE, figure_dict
 from .io import CodedData, load_coded_data
 
@@ -381,8 +381,7 @@ class Explorer:
             raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}; "
                              f"known: {', '.join(self.settings)}")
         merged = {**self.settings, **overrides}
-        if merged["unit"] not in UNITS:
-            raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {merged['unit']!r}")
+        merged["unit"] = check_unit(merged["unit"])
         if (merged["unit"], merged["question"]) not in self.matrices:
             raise ValueError(f"question {merged['question']} has no codings "
                              f"(questions: {', '.join(map(str, self.questions))})")

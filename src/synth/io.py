@@ -476,6 +476,12 @@ class CodedData:
         return cls(seg, book, people)
 
     @property
+    def folder(self) -> Path | None:
+        """The folder the coded segments were read from, or None for data built in memory."""
+        path = self.paths.get("segments")
+        return None if path is None else Path(path).parent
+
+    @property
     def theme_order(self) -> list[str]:
         """Themes in the order they first appear in the codebook (used to break ties)."""
         return list(dict.fromkeys(self.codebook["theme"]))

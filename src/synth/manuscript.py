@@ -27,25 +27,27 @@ timestamps inside the DOCX archives.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import io
 import json
 import os
 import re
-import subprocess
-import textwrap
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ._exceptions import DataError
+from ._exceptions import UsageError
+from ._provenance import git_state
+from ._zip import rezip
 from .analysis import Analysis, analyse
+from .checksums import sha256_bytes, sha256_file
 from .io import CodedData
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .plots import FigureLayout
 
 __all__ = [
     "COLUMN_WIDTHS_MM",
@@ -61,9 +63,9 @@ __all__ = [
     "table_markdown",
     "table_latex",
     "write_docx_table",
+    "manuscript_layout",
     "save_manuscript_figure",
     "write_manuscript",
-    "run_manuscript_command",
 ]
 
 #: Journal column widths (mm): single and double column.
@@ -83,8 +85,6 @@ _THRESHOLD = 50
 _MM_PER_INCH = 25.4
 #: No-break space, between "Fig."/"Table" and the number (as the paper prints them).
 _NBSP = "\u00a0"
-#: DOCX archives get this timestamp (the ZIP epoch) unless SOURCE_DATE_EPOCH is set.
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 _WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen twenty").split()
@@ -689,25 +689,6 @@ def table_latex(caption: str, table: pd.DataFrame, label: str,
     return "\n".join(lines) + "\n"
 
 
-def _docx_bytes_fixed(raw: bytes) -> bytes:
-    """Rewrite a DOCX archive with fixed member timestamps, so equal content gives equal bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    stamp = _ZIP_EPOCH
-    if epoch and epoch.strip().isdigit():
-        import time
-
-        stamp = tuple(time.gmtime(max(int(epoch), 315532800))[:6])  # type: ignore[assignment]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
-
-
 def write_docx_table(caption: str, table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table as a Word document (python-docx): the caption, then the table.
 
@@ -759,7 +740,7 @@ def write_docx_table(caption: str, table: pd.DataFrame, path: str | os.PathLike[
     buffer = io.BytesIO()
     doc.save(buffer)
     path = Path(path)
-    path.write_bytes(_docx_bytes_fixed(buffer.getvalue()))
+    path.write_bytes(rezip(buffer.getvalue()))
     return path
 
 
@@ -791,6 +772,61 @@ def _preview_tex(table_files: Sequence[str]) -> str:
 # --- figures ------------------------------------------------------------------------------------
 
 
+def manuscript_layout(width: str) -> FigureLayout:
+    """The :class:`synth.plots.FigureLayout` of a journal column: no title (the caption carries
+    it), the legend above the axes, fonts for print, TrueType fonts embedded in the PDF and the
+    SVG's text as paths.
+
+    Parameters
+    ----------
+    width
+        ``"single"`` (85 mm) or ``"double"`` (170 mm).
+
+    Raises
+    ------
+    UsageError
+        ``width`` is unknown.
+
+    Examples
+    --------
+    >>> [round(x * 25.4) for x in manuscript_layout("single").size]
+    [85, 105]
+    """
+    from .plots import FigureLayout
+
+    if width not in COLUMN_WIDTHS_MM:
+        raise UsageError(f"width must be one of {', '.join(COLUMN_WIDTHS_MM)}, got {width!r}")
+    base = _FONT_PT[width]
+    rc: dict[str, Any] = {
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "synth",
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans"],
+        "font.size": base,
+        "axes.titlesize": base,
+        "axes.labelsize": base,
+        "xtick.labelsize": base - 1,
+        "ytick.labelsize": base - 1,
+        "legend.fontsize": base - 1,
+        "axes.linewidth": 0.6,
+        "lines.linewidth": 0.8,
+    }
+    # theme names: upright columns in a single column, 45 degrees in a double one
+    wrap, angle = (22, 90.0) if width == "single" else (18, 45.0)
+    return FigureLayout(
+        size=(COLUMN_WIDTHS_MM[width] / _MM_PER_INCH, _HEIGHTS_MM[width] / _MM_PER_INCH),
+        title=False,
+        rc=rc,
+        tick_wrap=wrap,
+        tick_rotation=angle,
+        tick_fontsize=base - 1.5,
+        legend="above",
+        xlabel=False,
+    )
+
+
 def save_manuscript_figure(
     analysis: Analysis,
     question: int,
@@ -799,9 +835,9 @@ def save_manuscript_figure(
 ) -> list[Path]:
     """Draw Figure *question* at a journal column width and save it in every format.
 
-    The figure is :func:`synth.plots.plot_question` without a title (the caption carries it),
-    with the legend inside the axes and font sizes for print; TrueType fonts are embedded in the
-    PDF (``pdf.fonttype`` 42), the SVG has its text as paths, and no file carries a date.
+    The figure is :func:`synth.plots.draw_figure` at :func:`manuscript_layout`: the same drawing
+    as Figure N of the report, without a title, with the legend above the axes and fonts for
+    print. No file carries a date.
 
     Parameters
     ----------
@@ -822,7 +858,7 @@ def save_manuscript_figure(
 
     Raises
     ------
-    ValueError
+    UsageError
         ``width`` is unknown.
     DataError
         ``question`` has no codings.
@@ -833,58 +869,17 @@ def save_manuscript_figure(
     """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from PIL import Image
 
-    from .plots import figure_table, plot_question
+    from .plots import draw_figure
 
-    if width not in COLUMN_WIDTHS_MM:
-        raise ValueError(f"width must be one of {', '.join(COLUMN_WIDTHS_MM)}, got {width!r}")
+    layout = manuscript_layout(width)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    table = figure_table(analysis, question)
-    majors = set(analysis.themes.loc[analysis.themes["major"].astype(bool), "theme"])
-    size = (COLUMN_WIDTHS_MM[width] / _MM_PER_INCH, _HEIGHTS_MM[width] / _MM_PER_INCH)
-    base = _FONT_PT[width]
-    rc: dict[str, Any] = {
-        "pdf.fonttype": 42,
-        "ps.fonttype": 42,
-        "svg.fonttype": "path",
-        "svg.hashsalt": "synth",
-        "font.family": "sans-serif",
-        "font.sans-serif": ["DejaVu Sans"],
-        "font.size": base,
-        "axes.titlesize": base,
-        "axes.labelsize": base,
-        "xtick.labelsize": base - 1,
-        "ytick.labelsize": base - 1,
-        "legend.fontsize": base - 1,
-        "axes.linewidth": 0.6,
-        "lines.linewidth": 0.8,
-    }
     stem = f"fig{question}_{width}"
     written: list[Path] = []
-    with mpl.rc_context(rc):  # type: ignore[arg-type]
-        fig = Figure(figsize=size, layout="constrained")
-        ax = fig.subplots()
-        plot_question(table, question=question, ax=ax, major=majors, title="")
-        # tick labels: upright columns in a single column, E's 45 degrees in a double one
-        wrap, angle = (22, 90) if width == "single" else (18, 45)
-        ax.set_xticks(range(len(table)))
-        ax.set_xticklabels([textwrap.fill(str(t), wrap) for t in table["theme"]],
-                           rotation=angle, ha="center" if angle == 90 else "right",
-                           rotation_mode="default" if angle == 90 else "anchor",
-                           fontsize=base - 1.5, linespacing=1.0)
-        ax.set_xlabel("")
-        # the legend above the axes, where no bar or error bar can be under it
-        legend = ax.get_legend()
-        if legend is not None:
-            handles: list[Any] = list(legend.legend_handles)
-            labels = [t.get_text() for t in legend.get_texts()]
-            legend.remove()
-            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2,
-                      frameon=False, fontsize=base - 1.5, handlelength=1.2,
-                      borderaxespad=0.0, columnspacing=1.0)
+    fig = draw_figure(analysis, question, layout=layout)
+    with mpl.rc_context(dict(layout.rc)):  # type: ignore[arg-type]
         # one Agg render per resolution (PNG and TIFF share the 600 dpi one) and the layout
         # computed once: a figure costs four draws instead of ten
         canvas = FigureCanvasAgg(fig)
@@ -920,24 +915,16 @@ def _figure_task(task: tuple[Analysis, int, str, str]) -> list[Path]:
 # --- provenance ----------------------------------------------------------------------------------
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _data_checksums(data: CodedData) -> dict[str, str]:
     if data.paths:
-        return {str(Path(p).name): _sha256_file(Path(p)) for _, p in sorted(data.paths.items())}
+        return {str(Path(p).name): sha256_file(Path(p)) for _, p in sorted(data.paths.items())}
     out = {}
     for name, frame in (("coded_segments (in memory, as CSV)", data.segments),
                         ("codebook (in memory, as CSV)", data.codebook),
                         ("participants (in memory, as CSV)", data.participants)):
         if frame is not None:
             text = frame.to_csv(index=False, lineterminator="\n")
-            out[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            out[name] = sha256_bytes(text.encode("utf-8"))
     return out
 
 
@@ -945,19 +932,13 @@ def _commit() -> dict[str, Any]:
     try:
         from .paths import project_root
 
-        root = project_root()
+        root: Path | None = project_root()
     except FileNotFoundError:
-        return {"commit": None, "note": "not inside the synth repository"}
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
-        if head.returncode != 0:
-            return {"commit": None, "note": "no commit yet"}
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
-                                capture_output=True, text=True, timeout=10)
-        return {"commit": head.stdout.strip(), "uncommitted_changes": bool(status.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "note": "git not available"}
+        root = None
+    state = git_state(root)
+    if state.commit is None:
+        return {"commit": None, "note": state.note}
+    return {"commit": state.commit, "uncommitted_changes": state.dirty}
 
 
 # --- everything ----------------------------------------------------------------------------------
@@ -991,7 +972,7 @@ def write_manuscript(
         ``data/raw/published`` when None and available (Table 1 is left out without it).
     reconstructed
         Whether the data are the shipped reconstruction (decides the captions' wording); when None,
-        decided by :func:`synth.plots.is_shipped_reconstruction` on ``data_dir`` or the data's
+        decided by :func:`synth.checksums.is_shipped_reconstruction` on ``data_dir`` or the data's
         folder.
     data_dir
         The data folder, recorded in the provenance as the notebooks' ``data_dir`` parameter.
@@ -1018,7 +999,8 @@ def write_manuscript(
     >>> write_manuscript(load_coded_data("data/raw"), "reports/manuscript")  # doctest: +SKIP
     """
     from . import __version__
-    from .plots import caption, figure_table, is_shipped_reconstruction
+    from .checksums import is_shipped_reconstruction
+    from .plots import caption, figure_table
     from .tables import build_tables
 
     note = say or _quiet
@@ -1044,7 +1026,7 @@ def write_manuscript(
 
     def record(path: Path, **info: Any) -> None:
         written.append(path)
-        provenance[path.relative_to(out).as_posix()] = {**info, "sha256": _sha256_file(path)}
+        provenance[path.relative_to(out).as_posix()] = {**info, "sha256": sha256_file(path)}
 
     tasks = [(result, int(q), str(out / "figures"), width)
              for q in result.questions for width in widths]
@@ -1137,7 +1119,7 @@ def write_manuscript(
     inputs: dict[str, Any] = {"data": _data_checksums(data)}
     if published is not None and getattr(published, "folder", None) is not None:
         pub = Path(published.folder)
-        inputs["published"] = {p.name: _sha256_file(p) for p in sorted(pub.glob("*.csv"))}
+        inputs["published"] = {p.name: sha256_file(p) for p in sorted(pub.glob("*.csv"))}
     document = {
         "generator": "synth.manuscript.write_manuscript",
         "synth_version": __version__,
@@ -1153,59 +1135,3 @@ def write_manuscript(
     written.append(path)
     note(f"  manuscript: {len(written)} files")
     return written
-
-
-def run_manuscript_command(
-    data: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    unit: str = "paragraph",
-    jobs: int = 1,
-    say: Callable[[str], None] | None = None,
-) -> int:
-    """``synth manuscript``: load a data folder and write the manuscript folder atomically.
-
-    Parameters
-    ----------
-    data
-        The coded-data folder.
-    out
-        The manuscript folder (replaced only when everything succeeded).
-    unit
-        The counting unit of the per-question percentages.
-    jobs
-        Figures drawn at once (:func:`write_manuscript`).
-    say
-        Progress callback.
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError
-        The data break the schema or have no codings.
-
-    Examples
-    --------
-    >>> run_manuscript_command("data/raw", "reports/manuscript")  # doctest: +SKIP
-    0
-    """
-    import matplotlib
-
-    from ._atomic import atomic_dir
-    from .checksums import verify_if_listed
-    from .io import load_coded_data
-
-    matplotlib.use("Agg")
-    say = say or _quiet
-    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
-    coded = load_coded_data(data)
-    if unit not in ("paragraph", "code"):
-        raise DataError(f"unit must be 'paragraph' or 'code', got {unit!r}")
-    result = analyse(coded, unit=unit)  # type: ignore[arg-type]
-    with atomic_dir(out) as tmp:
-        files = write_manuscript(coded, tmp, analysis=result, data_dir=data, jobs=jobs, say=say)
-    say(f"wrote {len(files)} files to {out}")
-    return 0

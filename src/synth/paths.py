@@ -27,8 +27,10 @@ CODED_FILES = ("coded_segments.csv", "codebook.csv", "participants.csv")
 def project_root(start: str | os.PathLike[str] | None = None) -> Path:
     """Return the compendium's top folder.
 
-    ``$SYNTH_ROOT`` wins when set; otherwise the nearest folder at or above ``start`` (default: the
-    working directory, then this file's location) holding both ``pyproject.toml`` and ``data/raw``.
+    ``$SYNTH_ROOT`` wins when set; otherwise the nearest folder holding both ``pyproject.toml``
+    and ``data/raw``, searched upwards from ``start`` when given, else from this file's location
+    (synth installed from its repository, as ``make env`` does) and then from the working
+    directory. Defaults therefore never depend on where a command is run from.
 
     Raises
     ------
@@ -38,7 +40,7 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("SYNTH_ROOT")
     if env:
         return Path(env).resolve()
-    candidates = [Path(start) if start else Path.cwd(), Path(__file__).resolve().parent]
+    candidates = [Path(start)] if start else [Path(__file__).resolve().parent, Path.cwd()]
     for begin in candidates:
         for folder in [begin.resolve(), *begin.resolve().parents]:
             if (folder / "pyproject.toml").is_file() and (folder / "data" / "raw").is_dir():

@@ -8,7 +8,9 @@ the error bar one sample SD over them. This module draws them in seaborn's style
 - :func:`figure_table` is exactly what one figure plots (saved beside it as ``figN.csv``);
 - :func:`save_figure` writes PNG (300 dpi), SVG and PDF with the same bytes on every run;
 - :func:`caption` says which values the paper pins and which come from the data at hand;
-- :func:`write_figures` and :func:`run_figures_command` (``synth figures``) put it together.
+- :func:`draw_figure` is the one function that draws Figure N, whichever command asks, at a
+  :class:`FigureLayout` (the report's, or a journal column's);
+- :func:`write_figure` and :func:`write_figures` put it together with the CSV and the caption.
 
 Reported themes (the 50% rule) are hatched with a dark edge; major and minor themes (Appendix 1)
 have different colours; a legend names all three. The plotting backend is left alone on import:
@@ -19,10 +21,10 @@ selects Agg.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._exceptions import DataError
-from .analysis import Analysis, Unit, select_themes
+from .analysis import Analysis, select_themes
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -45,9 +47,11 @@ __all__ = [
     "plot_question",
     "save_figure",
     "caption",
+    "FigureLayout",
+    "REPORT_LAYOUT",
+    "draw_figure",
+    "write_figure",
     "write_figures",
-    "is_shipped_reconstruction",
-    "run_figures_command",
 ]
 
 #: The columns of ``figN.csv``, in order: exactly the values :func:`plot_question` draws.
@@ -499,6 +503,186 @@ def caption(
     )
 
 
+@dataclass(frozen=True)
+class FigureLayout:
+    """How :func:`draw_figure` lays a question's figure out: one drawing, several page sizes.
+
+    Attributes
+    ----------
+    size
+        Width and height in inches.
+    title
+        Whether the figure carries the question as its title (a manuscript's caption carries it
+        instead).
+    rc
+        matplotlib settings in force while the figure is drawn and saved (fonts, font embedding).
+    tick_wrap, tick_rotation, tick_fontsize
+        Theme names on the x axis: wrapped at this many characters, rotated by this many degrees,
+        at this size in points.
+    legend
+        ``"right"`` (beside the axes) or ``"above"`` (over the axes, two columns).
+    xlabel
+        Whether the x axis is labelled "Theme".
+    """
+
+    size: tuple[float, float] = FIGSIZE
+    title: bool = True
+    rc: Mapping[str, Any] = field(default_factory=dict)
+    tick_wrap: int = _TICK_WIDTH
+    tick_rotation: float = 45.0
+    tick_fontsize: float = 8.0
+    legend: str = "right"
+    xlabel: bool = True
+
+
+#: The layout of ``figN.png`` in ``figures/`` and in the report, whichever command draws it.
+REPORT_LAYOUT = FigureLayout()
+
+
+def draw_figure(
+    analysis: Analysis,
+    question: int,
+    *,
+    layout: FigureLayout = REPORT_LAYOUT,
+    questions_text: Mapping[int, str] | None = None,
+) -> Figure:
+    """Draw Figure *question*: the one function behind every Figure 1-8 synth writes.
+
+    ``synth figures``, the report's notebooks and the manuscript all call this, so a figure
+    depends only on the data and the layout, never on which command drew it.
+
+    Parameters
+    ----------
+    analysis
+        The output of :func:`synth.analysis.analyse`.
+    question
+        The question (Figure N shows Question N).
+    layout
+        Size, fonts and placement (default :data:`REPORT_LAYOUT`).
+    questions_text
+        Question number to text, for the title; default the published record's Table 1 when it is
+        available, else the title is "Question N".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A figure built without pyplot (nothing is left open); save it with :func:`save_figure`
+        inside ``matplotlib.rc_context(layout.rc)``.
+
+    Raises
+    ------
+    DataError
+        ``question`` has no codings.
+
+    Examples
+    --------
+    >>> from synth.io import load_coded_data
+    >>> from synth.analysis import analyse
+    >>> from synth.paths import raw_dir
+    >>> fig = draw_figure(analyse(load_coded_data(raw_dir())), 1)
+    >>> [round(float(b.get_height()), 2) for b in fig.axes[0].patches][:2]
+    [28.7, 2.58]
+    """
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    table = figure_table(analysis, question)
+    majors = set(analysis.themes.loc[analysis.themes["major"].astype(bool), "theme"])
+    if layout.title:
+        texts = dict(questions_text) if questions_text is not None else _published_question_texts()
+        title = _title(question, texts.get(question))
+    else:
+        title = ""
+    with mpl.rc_context(dict(layout.rc)):  # type: ignore[arg-type]
+        fig = Figure(figsize=layout.size, layout="constrained")
+        ax = fig.subplots()
+        plot_question(table, question=question, ax=ax, major=majors, title=title)
+        if (layout.tick_wrap, layout.tick_rotation, layout.tick_fontsize) != (
+            _TICK_WIDTH, 45.0, 8.0
+        ):
+            upright = layout.tick_rotation == 90
+            ax.set_xticks(range(len(table)))
+            ax.set_xticklabels(
+                [textwrap.fill(str(t), layout.tick_wrap) for t in table["theme"]],
+                rotation=layout.tick_rotation,
+                ha="center" if upright else "right",
+                rotation_mode="default" if upright else "anchor",
+                fontsize=layout.tick_fontsize,
+                linespacing=1.0,
+            )
+        if not layout.xlabel:
+            ax.set_xlabel("")
+        legend = ax.get_legend()
+        if layout.legend == "above" and legend is not None:
+            # over the axes, where no bar or error bar can be under it
+            handles: list[Any] = list(legend.legend_handles)
+            labels = [t.get_text() for t in legend.get_texts()]
+            legend.remove()
+            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2,
+                      frameon=False, fontsize=layout.tick_fontsize, handlelength=1.2,
+                      borderaxespad=0.0, columnspacing=1.0)
+    return fig
+
+
+def write_figure(
+    analysis: Analysis,
+    question: int,
+    folder: str | os.PathLike[str],
+    *,
+    reconstructed: bool = False,
+    questions_text: Mapping[int, str] | None = None,
+) -> tuple[Figure, list[Path]]:
+    """Draw Figure *question* and write ``figN.png``, ``.svg``, ``.pdf``, ``.csv`` and ``.txt``.
+
+    The CSV holds exactly what the figure plots (:func:`figure_table`) and the text file its
+    caption (:func:`caption`).
+
+    Parameters
+    ----------
+    analysis
+        The output of :func:`synth.analysis.analyse`.
+    question
+        The question.
+    folder
+        Where to write (created if missing).
+    reconstructed
+        Whether the data are the shipped reconstruction (decides the caption's wording).
+    questions_text
+        As for :func:`draw_figure`.
+
+    Returns
+    -------
+    tuple
+        The figure (to show it in a notebook) and the five files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from synth.io import load_coded_data
+    >>> from synth.analysis import analyse
+    >>> from synth.paths import raw_dir
+    >>> fig, files = write_figure(analyse(load_coded_data(raw_dir())), 2, tempfile.mkdtemp())
+    >>> [f.name for f in files]
+    ['fig2.png', 'fig2.svg', 'fig2.pdf', 'fig2.csv', 'fig2.txt']
+    """
+    from .io import write_table
+
+    folder = Path(folder)
+    fig = draw_figure(analysis, question, questions_text=questions_text)
+    stem = f"fig{question}"
+    written = save_figure(fig, folder, stem)
+    table = figure_table(analysis, question)
+    written.append(write_table(table[list(FIGURE_COLUMNS)], folder / f"{stem}.csv"))
+    text = folder / f"{stem}.txt"
+    text.write_text(
+        caption(question, table, reconstructed=reconstructed, unit=analysis.unit) + "\n",
+        encoding="utf-8",
+        newline="\n",
+    )
+    written.append(text)
+    return fig, written
+
+
 def write_figures(
     analysis: Analysis,
     folder: str | os.PathLike[str],
@@ -507,9 +691,7 @@ def write_figures(
     reconstructed: bool = False,
     say: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write ``figN.png``, ``.svg``, ``.pdf``, ``.csv`` and the caption ``figN.txt`` per question.
-
-    Figure N shows Question N. Figures are built without pyplot, so nothing is left open.
+    """Write :func:`write_figure`'s five files for every question with codings.
 
     Parameters
     ----------
@@ -518,13 +700,11 @@ def write_figures(
     folder
         Where to write (created if missing).
     questions_text
-        Question number to question text for the titles; default the published record's Table 1
-        when available, else titles are "Question N".
+        Question number to question text for the titles (see :func:`draw_figure`).
     reconstructed
-        Whether the data are the shipped reconstruction; decides the wording of the caption
-        written beside each figure as ``figN.txt`` (see :func:`caption`).
+        Whether the data are the shipped reconstruction (see :func:`caption`).
     say
-        Progress callback.
+        Progress callback, one line per figure.
 
     Returns
     -------
@@ -536,153 +716,12 @@ def write_figures(
     >>> write_figures(analyse(load_coded_data("data/raw")), "figures")  # doctest: +SKIP
     [PosixPath('figures/fig1.png'), ...]
     """
-    from matplotlib.figure import Figure
-
     say = say or _quiet
-    texts = dict(questions_text) if questions_text is not None else _published_question_texts()
-    majors = set(analysis.themes.loc[analysis.themes["major"].astype(bool), "theme"])
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for question in analysis.questions:
-        table = figure_table(analysis, question)
-        fig = Figure(figsize=FIGSIZE, layout="constrained")
-        ax = fig.subplots()
-        plot_question(
-            table,
-            question=question,
-            ax=ax,
-            major=majors,
-            title=_title(question, texts.get(question)),
+        _, files = write_figure(
+            analysis, question, folder, reconstructed=reconstructed, questions_text=questions_text
         )
-        stem = f"fig{question}"
-        written += save_figure(fig, folder, stem)
-        csv = folder / f"{stem}.csv"
-        table[list(FIGURE_COLUMNS)].to_csv(
-            csv, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g"
-        )
-        written.append(csv)
-        text = folder / f"{stem}.txt"
-        text.write_text(
-            caption(question, table, reconstructed=reconstructed, unit=analysis.unit) + "\n",
-            encoding="utf-8",
-        )
-        written.append(text)
-        say(f"  Figure {question}: {stem}.png, .svg, .pdf, .csv, .txt")
+        written += files
+        say(f"  Figure {question}: fig{question}.png, .svg, .pdf, .csv, .txt")
     return written
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def is_shipped_reconstruction(
-    folder: str | os.PathLike[str], sums: str | os.PathLike[str] | None = None
-) -> bool:
-    """Whether a coded-data folder holds the shipped reconstruction, byte for byte.
-
-    True when ``coded_segments.csv`` and ``codebook.csv`` in ``folder`` have the checksums that
-    ``data/raw/SHA256SUMS`` records for them (so a fresh ``synth reconstruct`` output counts too).
-
-    Parameters
-    ----------
-    folder
-        The coded-data folder.
-    sums
-        The checksum file; default ``data/raw/SHA256SUMS`` of the compendium.
-
-    Returns
-    -------
-    bool
-        False when the checksum file or a data file is missing, or any checksum differs.
-
-    Examples
-    --------
-    >>> is_shipped_reconstruction("data/raw")  # doctest: +SKIP
-    True
-    """
-    folder = Path(folder)
-    if sums is None:
-        try:
-            from .paths import raw_dir
-
-            sums = raw_dir() / "SHA256SUMS"
-        except FileNotFoundError:
-            return False
-    sums = Path(sums)
-    if not sums.is_file():
-        return False
-    recorded: dict[str, str] = {}
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        parts = line.strip().split(maxsplit=1)
-        if len(parts) == 2:
-            listed = Path(parts[1].lstrip("*"))
-            recorded[listed.as_posix()] = parts[0].lower()
-            recorded.setdefault(listed.name, parts[0].lower())  # "data/raw/codebook.csv" too
-    for name in ("coded_segments.csv", "codebook.csv"):
-        path = folder / name
-        if name not in recorded or not path.is_file() or _sha256(path) != recorded[name]:
-            return False
-    return True
-
-
-def run_figures_command(
-    data: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    unit: Unit = "paragraph",
-    say: Callable[[str], None] | None = None,
-) -> int:
-    """``synth figures``: load a coded-data folder, analyse it and write Figures 1-8 atomically.
-
-    Parameters
-    ----------
-    data
-        The coded-data folder.
-    out
-        The output folder; the figure files replace same-named files there and other files are
-        kept. Nothing is written when anything fails.
-    unit
-        The counting unit of the per-question percentages.
-    say
-        Progress callback.
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError
-        The input breaks the schema.
-
-    Examples
-    --------
-    >>> run_figures_command("data/raw", "figures")  # doctest: +SKIP
-    0
-    """
-    import matplotlib
-
-    from ._atomic import atomic_dir
-    from .analysis import analyse
-    from .checksums import verify_if_listed
-    from .io import load_coded_data
-
-    matplotlib.use("Agg")
-    say = say or _quiet
-    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
-    coded = load_coded_data(data)
-    result = analyse(coded, unit=unit)
-    shipped = is_shipped_reconstruction(data)
-    say(
-        f"drawing Figures for questions {', '.join(map(str, result.questions))} "
-        f"(unit: {unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
-    )
-    with atomic_dir(out, merge=True) as tmp:
-        written = write_figures(result, tmp, reconstructed=shipped, say=say)
-    say(f"wrote {len(written)} files to {out}")
-    return 0

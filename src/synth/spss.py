@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from ._atomic import atomic_file
 from ._exceptions import DataError
+from .io import CodedData
 
-__all__ = ["SavTable", "sav_table", "export_sav", "run_export_sav_command"]
+__all__ = ["SavTable", "sav_table", "export_sav"]
 
-Say = Callable[[str], None]
 
 _UNIT_WORDS = {
     "paragraph": ("coded paragraphs", "coded paragraphs"),
@@ -33,9 +31,6 @@ _UNIT_WORDS = {
 # offsets of the creation date (9 bytes) and time (8 bytes) in the SAV file header
 _DATE_AT, _TIME_AT = 92, 101
 
-
-def _quiet(message: str) -> None:
-    """Default ``say``: library functions never print."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +56,7 @@ class SavTable:
     themes: tuple[str, ...]
 
 
-def sav_table(data: Any, unit: str = "paragraph") -> SavTable:
+def sav_table(data: CodedData, unit: str = "paragraph") -> SavTable:
     """Build the SPSS table of a coded dataset.
 
     Parameters
@@ -78,7 +73,7 @@ def sav_table(data: Any, unit: str = "paragraph") -> SavTable:
 
     Raises
     ------
-    ValueError
+    UsageError
         ``unit`` is not ``"paragraph"`` or ``"code"``.
 
     Examples
@@ -87,11 +82,9 @@ def sav_table(data: Any, unit: str = "paragraph") -> SavTable:
     >>> list(table.frame.columns[:5])  # doctest: +SKIP
     ['group', 'question', 'total', 't01_n', 't01_pct']
     """
-    from .analysis import group_shares
+    from .analysis import check_unit, group_shares
 
-    if unit not in _UNIT_WORDS:
-        raise ValueError(f"unit must be 'paragraph' or 'code', got {unit!r}")
-    shares = group_shares(data, unit=unit)  # type: ignore[arg-type]
+    shares = group_shares(data, unit=check_unit(unit))
     themes = list(dict.fromkeys(shares["theme"]))
     groups = sorted(set(shares["focus_group"]))
     group_code = {g: i + 1 for i, g in enumerate(groups)}
@@ -139,7 +132,7 @@ def _stamp() -> tuple[bytes, bytes]:
     )
 
 
-def export_sav(data: Any, out: str | os.PathLike[str], unit: str = "paragraph") -> Path:
+def export_sav(data: CodedData, out: str | os.PathLike[str], unit: str = "paragraph") -> Path:
     """Write :func:`sav_table` as an SPSS ``.sav`` file, atomically and reproducibly.
 
     Parameters
@@ -193,46 +186,3 @@ def export_sav(data: Any, out: str | os.PathLike[str], unit: str = "paragraph") 
         raw[_TIME_AT : _TIME_AT + 8] = clock
         tmp.write_bytes(bytes(raw))
     return out
-
-
-def run_export_sav_command(
-    data: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    unit: str = "paragraph",
-    say: Say = _quiet,
-) -> int:
-    """``synth export-sav --data DIR --out FILE.sav [--unit paragraph|code]``.
-
-    Parameters
-    ----------
-    data
-        A folder of coded data.
-    out
-        The ``.sav`` file.
-    unit
-        The counting unit.
-    say
-        Progress for a person.
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError
-        The data do not validate; nothing is written.
-    """
-    from .checksums import verify_if_listed
-    from .io import load_coded_data
-
-    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
-    coded = load_coded_data(data)
-    path = export_sav(coded, out, unit=unit)
-    table = sav_table(coded, unit=unit)
-    say(
-        f"wrote {path}: {len(table.frame)} cases (focus group × question), "
-        f"{len(table.themes)} themes, counts and percentages of {_UNIT_WORDS[unit][0]}"
-    )
-    return 0

@@ -1,4 +1,4 @@
-"""Statistics beyond the paper (issue 8): how sure are the themes, and how much rests on the data.
+"""Statistics beyond the paper: how sure are the themes, and how much rests on the data.
 
 The paper reports descriptive statistics only. This module asks what its numbers can bear, using
 the paper's own counting rules from :mod:`synth.analysis` (never re-implemented here):
@@ -17,9 +17,10 @@ the paper's own counting rules from :mod:`synth.analysis` (never re-implemented 
    the major/minor threshold, the 50% rule at 40% and 60%, and leaving out each focus group.
 4. **Intercoder reliability** (:func:`coding_comparison`, :func:`cohen_kappa`,
    :func:`krippendorff_alpha`), for data that carry a ``coder`` column.
-5. **What the published numbers pin down** (:func:`run_ensemble`, :func:`ensemble_ranges`,
-   :func:`plot_ensemble_ranges`): many reconstructions with different seeds, and the range of every
-   bar of Figures 1-8 across them.
+
+What the published numbers pin down (many reconstructions, the range of every bar across them) is
+:mod:`synth.ensemble`: it depends on the reconstruction and the audit, which this module does not.
+The array machinery lives in the private subpackage ``synth._stats``.
 
 The shipped data are *reconstructed* from the published aggregates (see ``data/raw/README.md``);
 whatever these functions say about them is a statement about one dataset consistent with the
@@ -35,21 +36,21 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ._exceptions import DataError
-from ._stats_core import (
+from ._stats.core import (
     as_generator,
     chi_square_statistic,
     cluster_bootstrap,
     permute_within,
     t_interval,
 )
-from ._stats_ensemble import ensemble_ranges, plot_ensemble_ranges, run_ensemble, write_ensemble
-from ._stats_reliability import coding_comparison, cohen_kappa, krippendorff_alpha
+from ._stats.reliability import coding_comparison, cohen_kappa, krippendorff_alpha
+from .analysis import Unit
 from .io import CodedData
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,17 +81,10 @@ __all__ = [
     "cohen_kappa",
     "krippendorff_alpha",
     "coding_comparison",
-    # 5. ensemble
-    "run_ensemble",
-    "ensemble_ranges",
-    "plot_ensemble_ranges",
-    "write_ensemble",
 ]
 
 #: The seed every resampling function uses unless told otherwise (the article number, 23:135).
 DEFAULT_SEED = 23135
-
-Unit = Literal["paragraph", "code"]
 
 
 # --- 1. uncertainty of the per-question percentages -----------------------------------------

@@ -24,7 +24,7 @@ median, sd, range, total``; ``selected``: ``question, rank, theme, mean_pct``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,6 @@ __all__ = [
     "roles_table",
     "build_tables",
     "write_tables",
-    "run_tables_command",
 ]
 
 #: What a table shows where the data hold no words for a subtheme.
@@ -449,56 +448,3 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike[s
 
     folder = Path(folder)
     return [write_table(tables[name], folder / f"{name}.csv") for name in sorted(tables)]
-
-
-def run_tables_command(
-    data: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    unit: str = "paragraph",
-    say: Callable[[str], None] | None = None,
-) -> int:
-    """``synth tables``: build every table from a data folder and write them as CSV into ``out``.
-
-    Parameters
-    ----------
-    data
-        The coded-data folder.
-    out
-        The output folder; replaced atomically, only when everything succeeded.
-    unit
-        Counting unit for the per-question percentages (``paragraph`` or ``code``).
-    say
-        Progress callback.
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Raises
-    ------
-    DataError
-        Bad input (nothing is written).
-
-    Examples
-    --------
-    >>> run_tables_command("data/raw", "tables", say=print)  # doctest: +SKIP
-    """
-    from ._atomic import atomic_dir
-    from .analysis import analyse
-    from .checksums import verify_if_listed
-    from .io import load_coded_data
-    from .published import load_published
-
-    note = say or (lambda _msg: None)
-    verify_if_listed(data)  # the shipped data/raw/ must match its SHA256SUMS
-    coded = load_coded_data(data)
-    note(f"loaded {data}: {len(coded.segments):,} coding references")
-    if unit not in ("paragraph", "code"):
-        raise DataError(f"unit must be 'paragraph' or 'code', got {unit!r}", column="unit")
-    analysis = analyse(coded, unit=unit)  # type: ignore[arg-type]
-    tables = build_tables(coded, analysis, load_published().questions)
-    with atomic_dir(out) as tmp:
-        written = write_tables(tables, tmp)
-    note(f"wrote {len(written)} tables to {out}")
-    return 0

@@ -20,13 +20,11 @@ The layout (``docs/qdpx-mapping.md``, "Export"):
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +36,7 @@ import pandas as pd
 from .. import __version__
 from .._atomic import atomic_file
 from .._exceptions import DataError, SynthError
+from .._zip import zip_bytes
 from .archive import excerpt
 from .mapping import DEFAULT_VALENCE_NAMES, name_key
 from .read import NAMESPACE
@@ -60,7 +59,6 @@ PLACEHOLDER_PATTERN = re.compile(r"^\[paragraph (?P<id>.+): text not published\]
 ORIGINAL_NAME = "original name: "
 
 _NS_UUID = uuid.UUID("6f1c7c1e-6a55-5b1f-9d0e-73796e746831")  # fixed: exports are reproducible
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _EPOCH_DEFAULT = 315532800  # 1980-01-01T00:00:00Z, the zip epoch
 # characters XML 1.0 does not allow (in names, ids, and the .docx copy of the text)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -518,25 +516,13 @@ def docx_bytes(text: str) -> bytes:
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
         f"<w:body>{body}</w:body></w:document>"
     )
-    return _zip_bytes(
+    return zip_bytes(
         [
             ("[Content_Types].xml", _DOCX_TYPES.encode()),
             ("_rels/.rels", _DOCX_RELS.encode()),
             ("word/document.xml", document.encode("utf-8")),
         ]
     )
-
-
-def _zip_bytes(members: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, payload in members:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, payload, compresslevel=9)
-    return buffer.getvalue()
 
 
 def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") -> Path:
@@ -582,7 +568,7 @@ def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") 
     for member in sorted(sources):
         members.append((member, sources[member].encode("utf-8")))
         members.append((member[: -len(".txt")] + ".docx", docx_bytes(sources[member])))
-    payload = _zip_bytes(members)
+    payload = zip_bytes(members)
     out = Path(out)
     write_bytes_atomic(out, payload)
     return out

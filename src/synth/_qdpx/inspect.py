@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .archive import Limits, excerpt, open_project
+from .export import write_bytes_atomic
 from .importer import lines, restored_names
 from .mapping import DEFAULT_HEADING_PATTERN, DEFAULT_SPEAKER_PATTERN, name_key
 from .read import QdpxWarning, read_project
@@ -30,6 +31,7 @@ __all__ = [
     "ProjectStructure",
     "inspect_project",
     "draft_mapping",
+    "write_mapping",
 ]
 
 _SHOWN = 8
@@ -513,3 +515,16 @@ def draft_mapping(structure: ProjectStructure) -> str:
         out += ["", "# FILL IN (the project did not decide these; the import works without them):"]
         out += [f"# - {line}" for line in fill]
     return "\n".join(out) + "\n"
+
+
+def write_mapping(text: str, out: str | os.PathLike[str]) -> Path:
+    """Write a drafted mapping to ``out`` atomically (UTF-8).
+
+    Raises
+    ------
+    SynthError
+        ``out`` cannot be written; a previous file is left as it was.
+    """
+    path = Path(out)
+    write_bytes_atomic(path, text.encode("utf-8"))
+    return path

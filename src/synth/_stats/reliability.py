@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ._exceptions import DataError
+from .._exceptions import DataError
 
 __all__ = ["krippendorff_alpha", "cohen_kappa", "coding_comparison"]
 

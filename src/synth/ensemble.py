@@ -1,6 +1,6 @@
-"""An ensemble of reconstructions: which bars of Figures 1-8 the published numbers pin down.
+"""An ensemble of reconstructions: which bars of the figures the published numbers pin down.
 
-Private machinery of :mod:`synth.stats`. Many coded datasets reproduce every published aggregate;
+Many coded datasets reproduce every published aggregate;
 the shipped one is one of them. Rebuilding the data with other seeds, keeping only the
 reconstructions that pass the audit, and taking each bar's minimum and maximum across them shows
 which values the paper fixes (zero width: the reported themes' means) and which the reconstruction
@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -287,34 +286,3 @@ def plot_ensemble_ranges(
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
-
-
-def write_ensemble(
-    seeds: Sequence[int],
-    out: str | os.PathLike[str],
-    *,
-    unit: str = "paragraph",
-    jobs: int | None = 2,
-    check_audit: bool = True,
-    say: Callable[[str], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the ensemble and write ``ensemble_bars.csv`` and ``ensemble_ranges.csv`` atomically.
-
-    The files hold no timings, so the same seeds give the same bytes. This is what ``synth
-    ensemble`` (and ``make ensemble``) runs; ``notebooks/50_statistics.ipynb`` reads the bars.
-
-    Returns
-    -------
-    tuple of pandas.DataFrame
-        The bars (one row per seed x question x theme, with ``audit_ok``) and their ranges (one
-        row per question x theme, with ``pinned``).
-    """
-    from ._atomic import atomic_dir
-    from .io import write_table
-
-    bars = run_ensemble(seeds, unit=unit, jobs=jobs, check_audit=check_audit, say=say)
-    ranges = ensemble_ranges(bars)
-    with atomic_dir(out) as tmp:
-        write_table(bars, Path(tmp) / "ensemble_bars.csv")
-        write_table(ranges, Path(tmp) / "ensemble_ranges.csv")
-    return bars, ranges

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import ReportError
+from .._exceptions import ReportError
 
 __all__: list[str] = []  # private module
 

@@ -1,0 +1,49 @@
+"""``synth figures``: one figure per question, with the numbers and the caption beside it."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_data, add_out_dir, add_unit, data_folder, load_checked, say
+
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+
+NAME = "figures"
+SUMMARY = "draw one figure per question (PNG, SVG, PDF, the CSV behind it, the caption)"
+DESCRIPTION = """
+Draw, for each question, the mean percentage of codes per theme over the focus groups with ±1 SD
+error bars, the reported themes hatched (the paper's Figures 1-8 for the shipped data). Each
+figure is written as figN.png (300 dpi), .svg and .pdf, with figN.csv (exactly the plotted values)
+and figN.txt (the caption, which says which values the paper pins). The files are the same bytes
+as those of the report.
+"""
+EXAMPLES = ("synth figures --data data/raw --out figures",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data(parser)
+    add_out_dir(parser, "figN.png, .svg, .pdf, .csv and .txt")
+    add_unit(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    from .._atomic import atomic_dir
+    from ..analysis import analyse
+    from ..checksums import is_shipped_reconstruction
+    from ..plots import write_figures
+
+    matplotlib.use("Agg")
+    folder = data_folder(args)
+    data = load_checked(folder, privacy=False)  # the figures carry theme names only
+    result = analyse(data, unit=args.unit)
+    shipped = is_shipped_reconstruction(folder)
+    say(
+        f"drawing figures for questions {', '.join(map(str, result.questions))} "
+        f"(unit: {args.unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
+    )
+    with atomic_dir(args.out, merge=True) as tmp:
+        written = write_figures(result, tmp, reconstructed=shipped, say=say)
+    say(f"wrote {len(written)} files to {args.out}")
+    return 0

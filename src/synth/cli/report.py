@@ -1,0 +1,71 @@
+"""``synth report``: execute every notebook and assemble report.html."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import (
+    add_data,
+    add_jobs,
+    add_out_dir,
+    add_unit,
+    data_folder,
+    load_checked,
+    out_folder,
+    say,
+)
+
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+
+NAME = "report"
+SUMMARY = "execute every notebook on the data and assemble one self-contained report.html"
+DESCRIPTION = """
+Run the parameterised notebooks with papermill on the coded data (the data and participants,
+the themes and Appendix 1, one figure and table per question, the audit, the statistics) and
+assemble their outputs into OUT/report.html, which works offline from the file. The executed
+notebooks, tables and figures are written beside it with a SHA256SUMS of everything. The output
+folder is replaced only when every notebook succeeded; a notebook that fails or warns stops the
+report with one line naming the notebook and the cell.
+"""
+EXAMPLES = (
+    "synth report",
+    "synth report --data data/mine --out reports-mine",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data(parser)
+    add_out_dir(parser, "report.html, notebooks/, tables/, figures/ and SHA256SUMS",
+                default="reports")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also copy the figures here (make report uses the compendium's figures/)",
+    )
+    add_jobs(parser, "notebooks run at once")
+    parser.add_argument(
+        "--accept-changed-data",
+        action="store_true",
+        help="run even when the data differ from their SHA256SUMS; the new checksums are "
+        "recorded on the report's front page",
+    )
+    add_unit(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..report import render_report
+
+    data = load_checked(data_folder(args), accept_changed_data=args.accept_changed_data)
+    render_report(
+        data,
+        out_folder(args),
+        figures=args.figures,
+        unit=args.unit,
+        jobs=args.jobs,
+        accept_changed_data=args.accept_changed_data,
+        say=say,
+    )
+    return 0

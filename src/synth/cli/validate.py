@@ -1,0 +1,36 @@
+"""``synth validate``: check a folder of coded data against the schema."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_data, data_folder, emit, load_checked
+
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+
+NAME = "validate"
+SUMMARY = "check a folder of coded data against the schema"
+DESCRIPTION = """
+Read the coded data (coded_segments, codebook and participants, as CSV or XLSX) and check every
+rule of the data dictionary: required columns, ids that match across the files, questions that
+are whole numbers, no duplicate codings. A folder with a SHA256SUMS must match it, and text that
+looks like an e-mail address, a phone number, a postcode or a name listed in identifiers.txt is
+refused. Prints a summary of the data; on a problem, one line naming the file, the column, the
+rows and the values.
+"""
+EXAMPLES = ("synth validate --data data/mine",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..checksums import SUMS_NAME
+
+    folder = data_folder(args)
+    data = load_checked(folder)
+    emit(data.summary())
+    if (folder / SUMS_NAME).is_file():
+        emit(f"every file matches {SUMS_NAME}")
+    return 0
