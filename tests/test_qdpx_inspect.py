@@ -371,3 +371,44 @@ def test_drafts_for_the_vendor_fixtures_are_accepted_as_they_are(name):
     assert "FILL IN" in text  # none of them holds questions, participants or valence
     result, _ = _import(FIXTURES / name, tomllib.loads(text))
     assert len(result.code_tree) == len(structure.codes)
+
+
+# --- end to end, on the command line ------------------------------------------------------------
+
+
+def test_inspect_import_validate_analyse_end_to_end(tmp_path, capsys):
+    from synth.cli import main
+
+    project = nvivo_project(tmp_path / "focus-groups.qdpx")
+    mapping = tmp_path / "mapping.toml"
+    assert main(["inspect", str(project), "--mapping-out", str(mapping)]) == 0
+    shown = capsys.readouterr()
+    assert "speaker labels at paragraph starts: 'Anna' (2)" in shown.out
+    assert f"wrote the draft mapping {mapping}" in shown.err
+    assert 'participant = "speaker"' in mapping.read_text()
+    data = tmp_path / "imported"
+    assert main(["import-qdpx", str(project), "--map", str(mapping), "--out", str(data)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["validate", "--data", str(data)]) == 0
+    assert "13 coding references on 10 paragraphs" in capsys.readouterr().out
+    out = tmp_path / "analysis"
+    assert main(["analyse", "--data", str(data), "--out", str(out)]) == 0
+    shares = pd.read_csv(out / "shares.csv").set_index(["question", "theme"])
+    # worked by hand from GROUPS: the share of each group's coded paragraphs per theme, averaged
+    # over the groups that answered. Q1: FG01 2+2 paragraphs, FG02 1+1: 50/50 in both. Q2: FG01
+    # 1 Funding, 1 Relationships; FG02 1 Funding, 2 Relationships (Dev's paragraph carries both):
+    # Funding (50 + 33.33)/2, SD |50 - 33.33|/sqrt(2). Q3: FG02 only, all Relationships.
+    expected = {
+        (1, "Funding"): (50.0, 0.0, 2),
+        (1, "Relationships"): (50.0, 0.0, 2),
+        (2, "Funding"): (125 / 3, 50 / 3 / 2**0.5, 2),
+        (2, "Relationships"): (175 / 3, 50 / 3 / 2**0.5, 2),
+        (3, "Funding"): (0.0, None, 1),
+        (3, "Relationships"): (100.0, None, 1),
+    }
+    assert sorted(shares.index) == sorted(expected)
+    for key, (mean, sd, n) in expected.items():
+        row = shares.loc[key]
+        assert row["mean_pct"] == pytest.approx(mean, abs=1e-6), key
+        assert (pd.isna(row["sd_pct"]) if sd is None else row["sd_pct"] == pytest.approx(sd, abs=1e-6)), key
+        assert row["n_groups"] == n
