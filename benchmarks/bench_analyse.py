@@ -1,4 +1,4 @@
-"""Benchmark ``synth analyse`` end to end on 1,000,000 coding rows (issue 4, section 1).
+"""Benchmark ``synth analyse`` end to end on 1,000,000 coding rows.
 
 Generates a seeded coded dataset (10 focus groups, 8 questions, 3,000 participants, 5,000 codes in
 12 themes, 600,000 paragraphs of which 400,000 carry two codes), writes it as CSV, then runs

@@ -1,4 +1,4 @@
-"""Benchmark the explorer's redraw (issue 7, section 1): under 100 ms once the data are loaded.
+"""Benchmark the explorer's redraw: under 100 ms once the data are loaded.
 
 Builds :class:`synth.explorer.Explorer` once (load, validate, analyse both units: the heavy work,
 timed separately), then redraws many times, cycling through a seeded random sequence of control

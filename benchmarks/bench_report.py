@@ -1,4 +1,4 @@
-"""Time ``synth report`` against the floor measured in the same run (issue 4, section 5).
+"""Time ``synth report`` against the floor measured in the same run.
 
 The floor is one fresh Python process that imports pandas, seaborn and statsmodels and saves
 eight seaborn bar charts with SD error bars as PNG (300 dpi), SVG and PDF: the least any report

@@ -166,7 +166,8 @@ SUBPROCESS_CASES: dict[str, list[str]] = {
 
 
 def check_refusal(case: str, code: int, stderr: str, outs: Path, data: Path) -> None:
-    """The contract of issue 6 section 1, for one command on one bad case."""
+    """The bad-input contract (exit 2, one line, no traceback, nothing written) for one command on
+    one bad case."""
     row = BY_NAME[case]
     assert "Traceback" not in stderr, stderr
     assert code == 2, f"exit {code}, stderr: {stderr!r}"

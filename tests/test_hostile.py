@@ -1,4 +1,4 @@
-"""Hostile files are refused with the one-line error, exit 2 and no output (issue 6, section 4).
+"""Hostile files are refused with the one-line error, exit 2 and no output.
 
 Every hostile file is crafted here at run time in ``tmp_path``, so none sits in the repository.
 The starting point is a valid ``.qdpx`` written by :func:`synth.qdpx.export_qdpx` from a tiny

@@ -1,4 +1,4 @@
-"""REFI-QDA import and export (issue 5): real vendor exports, hand-made projects for each quirk,
+"""REFI-QDA import and export: real vendor exports, hand-made projects for each quirk,
 hostile files, the mapping, and export -> import -> analyse round trips."""
 
 from __future__ import annotations

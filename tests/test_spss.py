@@ -1,4 +1,4 @@
-"""SPSS export (issue 5): per focus group × question, one count and one percentage per theme,
+"""SPSS export: per focus group × question, one count and one percentage per theme,
 with variable and value labels; read back with pyreadstat and compared with hand-worked values."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of synth.stats (issue 8) on cases whose answers are known independently: hand-worked
+"""Tests of synth.stats on cases whose answers are known independently: hand-worked
 tables, textbook reliability examples, and seeded simulations."""
 
 from __future__ import annotations

@@ -471,8 +471,12 @@ class CodedData:
         >>> CodedData.from_frames(seg, book).theme_order
         ['Research evidence']
         """
-        as_str = lambda f: None if f is None else f.astype(str).fillna("")  # noqa: E731
-        seg, book, people = validate_coded_data(as_str(segments), as_str(codebook), as_str(participants))
+        def as_str(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame.astype(str).fillna("")
+
+        seg_str, book_str = as_str(segments), as_str(codebook)
+        assert seg_str is not None and book_str is not None
+        seg, book, people = validate_coded_data(seg_str, book_str, as_str(participants))
         return cls(seg, book, people)
 
     @property

@@ -187,8 +187,8 @@ def load_published(folder: str | os.PathLike[str] | None = None) -> Published:
 
     Examples
     --------
-    >>> pub = load_published()  # doctest: +SKIP
-    >>> int(pub.themes["codes"].sum())  # doctest: +SKIP
+    >>> pub = load_published()
+    >>> int(pub.themes["codes"].sum())
     323
     """
     folder = Path(folder) if folder is not None else paths.published_dir()
@@ -226,7 +226,7 @@ def canonical_theme(published: Published, printed: str) -> str:
 
     Examples
     --------
-    >>> canonical_theme(load_published(), "longevity of programme")  # doctest: +SKIP
+    >>> canonical_theme(load_published(), "longevity of programme")
     'Longevity of programmes'
     """
     if printed in set(published.themes["theme"]):
@@ -275,10 +275,10 @@ def canonical_names(published: Published, theme: str, subtheme: str) -> tuple[st
 
     Examples
     --------
-    >>> pub = load_published()  # doctest: +SKIP
-    >>> canonical_names(pub, "Community involvement", "Role of museums")  # doctest: +SKIP
+    >>> pub = load_published()
+    >>> canonical_names(pub, "Community involvement", "Role of museums")
     ('Community involvement', 'Wider role of museums', False)
-    >>> canonical_names(pub, "Health inequalities and deprivation", "Training programmes")  # doctest: +SKIP
+    >>> canonical_names(pub, "Health inequalities and deprivation", "Training programmes")
     ('Health inequalities and deprivation', 'Training programmes', True)
     """
     ctheme = canonical_theme(published, theme)
@@ -336,7 +336,7 @@ def reported_themes(published: Published) -> pd.DataFrame:
 
     Examples
     --------
-    >>> reported_themes(load_published()).query("question == 4")  # doctest: +SKIP
+    >>> reported_themes(load_published()).query("question == 4")
        question                                       theme  published_pct
     6         4  Health service and integrated care systems          67.43
     """

@@ -26,13 +26,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ._exceptions import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import Analysis
     from .io import CodedData
 
 __all__ = [
@@ -110,7 +111,7 @@ def table1(questions: pd.DataFrame) -> pd.DataFrame:
 # --- Tables 2-9 ----------------------------------------------------------------------------
 
 
-def question_table(data: CodedData, analysis: Any, question: int) -> pd.DataFrame:
+def question_table(data: CodedData, analysis: Analysis, question: int) -> pd.DataFrame:
     """Table *question* + 1: reported themes, their subthemes and one quotation each.
 
     Parameters
@@ -181,7 +182,7 @@ def question_table(data: CodedData, analysis: Any, question: int) -> pd.DataFram
 # --- Appendix 1 ----------------------------------------------------------------------------
 
 
-def appendix1(data: CodedData, analysis: Any) -> pd.DataFrame:
+def appendix1(data: CodedData, analysis: Analysis) -> pd.DataFrame:
     """Appendix 1: themes with their codes, class and subthemes by successes and challenges.
 
     Parameters
@@ -246,7 +247,7 @@ def appendix1(data: CodedData, analysis: Any) -> pd.DataFrame:
     )
 
 
-def appendix1_statistics(analysis: Any) -> pd.DataFrame:
+def appendix1_statistics(analysis: Analysis) -> pd.DataFrame:
     """The descriptive statistics of codes per theme that accompany Appendix 1.
 
     Parameters
@@ -377,7 +378,7 @@ def roles_table(data: CodedData) -> pd.DataFrame:
 
 def build_tables(
     data: CodedData,
-    analysis: Any,
+    analysis: Analysis,
     questions: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of the paper that data determine, keyed by output name.

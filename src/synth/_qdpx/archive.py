@@ -21,7 +21,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -264,7 +264,7 @@ def open_project(path: str | os.PathLike[str], limits: Limits | None = None) -> 
     )
 
 
-def parse_xml(xml: bytes, path: str | os.PathLike[str]) -> Any:
+def parse_xml(xml: bytes, path: str | os.PathLike[str]) -> ET.Element:
     """Parse project XML with DTDs, entities and external references refused.
 
     Returns
@@ -282,7 +282,10 @@ def parse_xml(xml: bytes, path: str | os.PathLike[str]) -> Any:
     if xml.startswith(b"\xef\xbb\xbf"):
         xml = xml[3:]
     try:
-        return SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: ET.Element = SafeET.fromstring(
+            xml, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        return root
     except DefusedXmlException as exc:
         raise UnsafeInputError(
             f"{path}: the XML declares a DTD, entities or external references ({type(exc).__name__}); "

@@ -28,7 +28,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -37,6 +36,7 @@ from .. import __version__
 from .._atomic import atomic_file
 from .._exceptions import DataError, SynthError
 from .._zip import zip_bytes
+from ..io import CodedData
 from .archive import excerpt
 from .mapping import DEFAULT_VALENCE_NAMES, name_key
 from .read import NAMESPACE
@@ -151,7 +151,7 @@ def _check_xml_text(frame: pd.DataFrame | None, table: str, where: str) -> None:
             )
 
 
-def _frames(data: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+def _frames(data: CodedData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     def frame(name: str) -> pd.DataFrame | None:
         value = getattr(data, name, None)
         return None if value is None else value.copy()
@@ -210,13 +210,13 @@ class ExportCounts:
         )
 
 
-def export_counts(data: Any) -> ExportCounts:
+def export_counts(data: CodedData) -> ExportCounts:
     """Count what the export of ``data`` holds: sources, codings on paragraphs, codings on the
     ``Question N`` codes (one per focus group and question), codes and cases.
 
     Examples
     --------
-    >>> export_counts(load_coded_data("data/raw")).describe()  # doctest: +SKIP
+    >>> export_counts(data).describe()
     '10 sources, 977 codings on paragraphs + 80 on question codes, 186 codes, 90 cases'
     """
     seg, book, people = _frames(data)
@@ -229,14 +229,13 @@ def export_counts(data: Any) -> ExportCounts:
     )
 
 
-def project_xml(data: Any, *, name: str = "synth") -> tuple[bytes, dict[str, str]]:
+def project_xml(data: CodedData, *, name: str = "synth") -> tuple[bytes, dict[str, str]]:
     """Build the REFI-QDA project XML and the source texts for a coded dataset.
 
     Parameters
     ----------
     data
-        A :class:`synth.io.CodedData` (or any object with ``segments``, ``codebook`` and
-        ``participants`` frames in its schema).
+        A :class:`synth.io.CodedData`.
     name
         The project's name.
 
@@ -255,9 +254,9 @@ def project_xml(data: Any, *, name: str = "synth") -> tuple[bytes, dict[str, str
 
     Examples
     --------
-    >>> xml, sources = project_xml(data)  # doctest: +SKIP
-    >>> sorted(sources)[0]  # doctest: +SKIP
-    'sources/...txt'
+    >>> xml, sources = project_xml(data)
+    >>> len(sources), xml.count(b"<PlainTextSelection ")
+    (10, 1057)
     """
     seg, book, people = _frames(data)
     when = _timestamp()
@@ -525,7 +524,7 @@ def docx_bytes(text: str) -> bytes:
     )
 
 
-def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") -> Path:
+def export_qdpx(data: CodedData, out: str | os.PathLike[str], *, name: str = "synth") -> Path:
     """Write a coded dataset as a REFI-QDA project (``.qdpx``), byte-reproducibly.
 
     The layout is described in the module docstring and in ``docs/qdpx-mapping.md``: Theme >
@@ -560,8 +559,8 @@ def export_qdpx(data: Any, out: str | os.PathLike[str], *, name: str = "synth") 
 
     Examples
     --------
-    >>> export_qdpx(load_coded_data("data/raw"), "study.qdpx")  # doctest: +SKIP
-    PosixPath('study.qdpx')
+    >>> export_qdpx(data, tmp / "study.qdpx").name
+    'study.qdpx'
     """
     xml, sources = project_xml(data, name=name)
     members = [("project.qde", xml)]

@@ -26,7 +26,7 @@ from .._exceptions import DataError, SynthError
 from .archive import Limits, excerpt, open_project
 from .export import ORIGINAL_NAME, PLACEHOLDER_PATTERN
 from .mapping import DEFAULT_HEADING_PATTERN, Mapping, load_mapping, name_key
-from .read import CodeNode, Project, QdpxWarning, read_project
+from .read import CaseNode, CodeNode, Project, QdpxWarning, read_project
 
 __all__ = ["QdpxImport", "import_qdpx", "write_import", "save_import", "restored_names", "lines"]
 
@@ -685,8 +685,8 @@ def _speakers(
     return out
 
 
-def _cases_by_name(project: Project, labels: set[str], where: str) -> dict[str, Any]:
-    found: dict[str, list[Any]] = {}
+def _cases_by_name(project: Project, labels: set[str], where: str) -> dict[str, CaseNode]:
+    found: dict[str, list[CaseNode]] = {}
     for case in project.cases:
         found.setdefault(name_key(case.name), []).append(case)
     out = {}
@@ -942,7 +942,7 @@ def _keep_analysable(
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return str(frame.to_csv(index=False, lineterminator="\n")).encode("utf-8")
 
 
 def write_import(result: QdpxImport, folder: str | os.PathLike[str]) -> list[Path]:

@@ -150,7 +150,8 @@ def chi_square_statistic(tables: ArrayLike, expected: ArrayLike) -> np.ndarray:
     exp = np.asarray(expected, dtype=float)
     keep = exp > 0
     safe = np.where(keep, exp, 1.0)
-    return np.where(keep, (obs - exp) ** 2 / safe, 0.0).sum(axis=(-2, -1))
+    statistic: np.ndarray = np.where(keep, (obs - exp) ** 2 / safe, 0.0).sum(axis=(-2, -1))
+    return statistic
 
 
 def permute_within(

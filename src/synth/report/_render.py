@@ -108,7 +108,7 @@ def _title_of(source: Path) -> str:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
-                    return line[2:].strip()
+                    return str(line[2:]).strip()
     return source.stem.replace("_", " ")
 
 
