@@ -67,18 +67,19 @@ def test_participants_are_optional(tmp_path):
          r"coded_segments\.csv: missing required column\(s\) code_id"),
         # question not a positive integer (row 3 = second data row)
         (SEGMENTS.replace("S1,FG1,1,P1,C2", "S1,FG1,one,P1,C2"), CODEBOOK, PARTICIPANTS,
-         r"column 'question': question must be a positive integer \(1 row: 3\)"),
+         r"column 'question': question must be a positive integer; found 'one' \(1 row: 3\)"),
         (SEGMENTS.replace("S3,FG2,1", "S3,FG2,0"), CODEBOOK, PARTICIPANTS,
-         r"column 'question': question must be a positive integer \(1 row: 5\)"),
+         r"column 'question': question must be a positive integer; found '0' \(1 row: 5\)"),
         # a code not in the codebook
         (SEGMENTS.replace("P3,C3", "P3,C9"), CODEBOOK, PARTICIPANTS,
-         r"column 'code_id': code_id not in the codebook \(1 row: 5\)"),
+         r"column 'code_id': code_id not in the codebook: 'C9' \(first in coded_segments\.csv row 5\) "
+         r"is not a code_id of codebook\.csv \(1 row: 5\)"),
         # the same coding reference twice
         (SEGMENTS + "S2,FG1,2,P2,C1,\n", CODEBOOK, PARTICIPANTS,
-         r"duplicate coding reference .* \(1 row: 6\)"),
+         r"duplicate coding reference .*: row 6 repeats row 4 \('S2', 'C1'\) \(1 row: 6\)"),
         # a duplicate code in the codebook
         (SEGMENTS, CODEBOOK + "C1,Other,Funding,success\n", PARTICIPANTS,
-         r"codebook\.csv: column 'code_id': duplicate code_id \(1 row: 5\)"),
+         r"codebook\.csv: column 'code_id': duplicate code_id: row 5 repeats row 2 \('C1'\) \(1 row: 5\)"),
         # an empty theme and an empty subtheme
         (SEGMENTS, CODEBOOK.replace(",Funding,", ",,"), PARTICIPANTS,
          r"column 'theme': empty value \(1 row: 3\)"),
@@ -86,22 +87,27 @@ def test_participants_are_optional(tmp_path):
          r"column 'subtheme': empty value \(1 row: 2\)"),
         # a valence that is neither success nor challenge
         (SEGMENTS, CODEBOOK.replace("challenge\nC3", "neutral\nC3"), PARTICIPANTS,
-         r"column 'valence': valence must be one of success, challenge \(1 row: 3\)"),
+         r"column 'valence': valence must be one of success, challenge; found 'neutral' \(1 row: 3\)"),
         # a participant in two focus groups (in the segments)
         (SEGMENTS.replace("S3,FG2,1,P3", "S3,FG2,1,P1"), CODEBOOK, PARTICIPANTS,
-         r"column 'participant_id': a participant appears in more than one focus group \(3 rows"),
+         r"column 'participant_id': a participant appears in more than one focus group: "
+         r"participant_id 'P1' has focus_group 'FG1' \(row 2\) and 'FG2' \(row 5\) \(3 rows: 2, 3, 5\)"),
         # a participant listed twice on the roster
         (SEGMENTS, CODEBOOK, PARTICIPANTS + "P3,FG1,researcher\n",
-         r"participants\.csv: column 'participant_id': duplicate participant_id"),
+         r"participants\.csv: column 'participant_id': duplicate participant_id .*: row 5 repeats row 4 \('P3'\)"),
         # a segment's group disagrees with the roster
         (SEGMENTS, CODEBOOK, PARTICIPANTS.replace("P3,FG2", "P3,FG1"),
-         r"column 'focus_group': focus_group disagrees .* \(1 row: 5\)"),
+         r"column 'focus_group': focus_group disagrees with the participant's group in participants\.csv: "
+         r"participant_id 'P3' has focus_group 'FG2' in coded_segments\.csv row 5 vs 'FG1' in "
+         r"participants\.csv row 4 \(1 row: 5\)"),
         # a participant not on the roster
         (SEGMENTS, CODEBOOK, PARTICIPANTS.replace("P2,FG1,researcher\n", ""),
-         r"participant_id not in participants \(1 row: 4\)"),
+         r"participant_id not in participants: 'P2' \(first in coded_segments\.csv row 4\) is not "
+         r"listed in participants\.csv \(1 row: 4\)"),
         # one paragraph carrying two questions
         (SEGMENTS.replace("S1,FG1,1,P1,C2", "S1,FG1,2,P1,C2"), CODEBOOK, PARTICIPANTS,
-         r"column 'question': a segment has more than one question .* \(2 rows: 2, 3\)"),
+         r"column 'question': a segment has more than one question across its codings: "
+         r"segment_id 'S1' has question '1' \(row 2\) and '2' \(row 3\) \(2 rows: 2, 3\)"),
     ],
 )
 def test_each_rule_names_file_column_and_rows(tmp_path, segments, codebook, participants, match):
@@ -125,7 +131,7 @@ def test_empty_header_only_and_ragged_files(tmp_path):
         load_coded_data(write(tmp_path / "a", ""))
     with pytest.raises(DataError, match=r"no data rows \(only a header\)"):
         load_coded_data(write(tmp_path / "b", SEGMENTS.splitlines()[0] + "\n"))
-    with pytest.raises(DataError, match=r"ragged rows: Expected 6 fields in line 3, saw 7"):
+    with pytest.raises(DataError, match=r"ragged rows: more fields than the header's 6 .* \(1 row: 3\)"):
         load_coded_data(write(tmp_path / "c", SEGMENTS.replace("P1,C2,", "P1,C2,,extra")))
     with pytest.raises(DataError, match=r"ragged rows: fewer fields .* \(1 row: 4\)"):
         load_coded_data(write(tmp_path / "d", SEGMENTS.replace("P2,C1,We already had an established programme.", "P2")))
@@ -211,12 +217,13 @@ def test_validate_command_prints_summary_or_one_line_error(tmp_path):
     assert res.stderr.count("\n") == 1
     assert "Traceback" not in res.stderr
     assert res.stderr.startswith("synth validate: error: ")
-    assert "coded_segments.csv: column 'code_id': code_id not in the codebook (1 row: 5)" in res.stderr
+    assert "coded_segments.csv: column 'code_id': code_id not in the codebook: 'C9'" in res.stderr
+    assert res.stderr.rstrip().endswith("(1 row: 5)")
 
 
 def test_duplicate_column_names_are_refused(tmp_path):
     seg = SEGMENTS.replace("code_id,text", "code_id,code_id")
-    with pytest.raises(DataError, match=r"coded_segments\.csv: duplicate column name\(s\) code_id"):
+    with pytest.raises(DataError, match=r"coded_segments\.csv: duplicate column name\(s\) 'code_id'"):
         load_coded_data(write(tmp_path, seg))
 
 
@@ -232,5 +239,5 @@ def test_two_coders_may_apply_the_same_code_to_a_paragraph(tmp_path):
     double = seg + "S3,FG2,1,P3,C3,,B\n"
     data = load_coded_data(write(tmp_path / "ok", double))
     assert len(data.segments) == 5
-    with pytest.raises(DataError, match=r"same segment_id and code_id and coder twice\) \(1 row: 7\)"):
+    with pytest.raises(DataError, match=r"same segment_id and code_id and coder twice\): row 7 repeats row 6 \('S3', 'C3', 'B'\) \(1 row: 7\)"):
         load_coded_data(write(tmp_path / "bad", double + "S3,FG2,1,P3,C3,,B\n"))
