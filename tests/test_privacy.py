@@ -129,11 +129,27 @@ def test_listed_names_match_whole_words_in_any_case():
 
 
 def test_real_names_used_as_ids_are_caught_but_ids_are_not_pattern_matched():
-    seg = pd.DataFrame({"segment_id": ["M13 9PL"], "focus_group": ["SW1A"], "question": [1],
-                        "participant_id": ["Priya"], "code_id": ["C1"]})
-    data = CodedData.from_frames(seg, CODEBOOK)
-    assert found(data) == []  # ids are not searched for phones or postcodes
+    seg = pd.DataFrame({"segment_id": ["S3"], "focus_group": ["SW1A"], "question": [1],
+                        "participant_id": ["Priya"], "code_id": ["07700900123"]})
+    data = CodedData.from_frames(seg, CODEBOOK.assign(code_id=["07700900123", "C2"]))
+    assert found(data) == []  # ids are not searched for phone numbers or outward codes
     assert found(data, ["priya"]) == [("coded_segments.csv", "participant_id", 2, "name", "Priya")]
+
+
+def test_full_postcodes_and_addresses_are_found_in_ids_too():
+    seg = pd.DataFrame({"segment_id": ["S1", "S2"], "focus_group": ["Leeds LS6 2QT", "Leeds LS6 2QT"],
+                        "question": [1, 1], "participant_id": ["jo@example.org", "P2"],
+                        "code_id": ["C1", "C2"]})
+    people = pd.DataFrame({"participant_id": ["jo@example.org", "P2"],
+                           "focus_group": ["Leeds LS6 2QT", "Leeds LS6 2QT"], "role": ["a", "b"]})
+    assert found(CodedData.from_frames(seg, CODEBOOK, people)) == [
+        ("coded_segments.csv", "focus_group", 2, "postcode", "LS6 2QT"),
+        ("coded_segments.csv", "focus_group", 3, "postcode", "LS6 2QT"),
+        ("coded_segments.csv", "participant_id", 2, "email", "jo@example.org"),
+        ("participants.csv", "participant_id", 2, "email", "jo@example.org"),
+        ("participants.csv", "focus_group", 2, "postcode", "LS6 2QT"),
+        ("participants.csv", "focus_group", 3, "postcode", "LS6 2QT"),
+    ]
 
 
 def test_load_identifiers_reads_names_and_skips_comments(tmp_path):
@@ -144,7 +160,7 @@ def test_load_identifiers_reads_names_and_skips_comments(tmp_path):
     assert load_identifiers(path) == ["Zoë", "René"]
     assert load_identifiers(tmp_path / "missing.txt") == []
     assert load_identifiers(None) == []
-    with pytest.raises(DataError, match="found a folder"):
+    with pytest.raises(DataError, match="is a folder, not a file; expected a text file of names"):
         load_identifiers(tmp_path)
 
 
