@@ -273,7 +273,7 @@ def _clean(
             shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
             notes.append(
                 f"{_name(path)}: column '{col}': {len(rows)} value(s) normalised to Unicode NFC "
-                f"without invisible characters (rows {shown})"
+                f"without invisible characters ({'row' if len(rows) == 1 else 'rows'} {shown})"
             )
         frame[col] = pd.Series(values, index=frame.index, dtype=str)
     return frame

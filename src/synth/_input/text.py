@@ -50,6 +50,8 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (b"\xfe\xff", "utf-16", "UTF-16"),
 )
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: How much of the header line the separator is decided on.
+_SNIFF_CHARS = 1 << 16
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # invisible characters: controls, format characters (zero-width space, joiners, marks, BOM, soft
@@ -261,7 +263,7 @@ def sniff_delimiter(text: str, required: Sequence[str] = ()) -> str:
         at = text.find(mark, 0, end)
         if at >= 0:
             end = at
-    header = text[:end]
+    header = text[: min(end, _SNIFF_CHARS)]  # bounded: a header may be a megabyte long
     parsed = {d: header_names(header, d) for d in SEPARATOR_NAMES}
     for delimiter, names in parsed.items():
         if required and set(required) <= set(names):
