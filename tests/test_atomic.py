@@ -5,24 +5,29 @@ from __future__ import annotations
 import pytest
 
 from synth import SynthError
-from synth._atomic import atomic_dir, atomic_file
+from synth._atomic import MARKER, atomic_dir, atomic_file
+
+
+def _synth_folder(target):
+    """A folder as an earlier synth command left it."""
+    target.mkdir()
+    (target / MARKER).write_text("written by an earlier run\n")
+    return target
 
 
 def test_success_replaces_the_folder(tmp_path):
-    target = tmp_path / "out"
-    target.mkdir()
+    target = _synth_folder(tmp_path / "out")
     (target / "old.csv").write_text("old")
     with atomic_dir(target) as tmp:
         (tmp / "new.csv").write_text("new")
         assert not (target / "new.csv").exists()  # nothing visible before success
-    assert sorted(p.name for p in target.iterdir()) == ["new.csv"]
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "new.csv"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
 
 @pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
 def test_failure_or_interrupt_halfway_leaves_previous_outputs(tmp_path, error):
-    target = tmp_path / "out"
-    target.mkdir()
+    target = _synth_folder(tmp_path / "out")
     (target / "fig1.png").write_bytes(b"previous")
     with pytest.raises(type(error)):
         with atomic_dir(target) as tmp:
@@ -33,8 +38,7 @@ def test_failure_or_interrupt_halfway_leaves_previous_outputs(tmp_path, error):
 
 
 def test_merge_keeps_other_files(tmp_path):
-    target = tmp_path / "figures"
-    target.mkdir()
+    target = _synth_folder(tmp_path / "figures")
     (target / "keep.txt").write_text("k")
     (target / "fig1.csv").write_text("old")
     with atomic_dir(target, merge=True) as tmp:

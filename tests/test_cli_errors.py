@@ -31,8 +31,9 @@ def write_data(folder: Path, segments: str = BASE_SEGMENTS) -> Path:
 
 
 def previous_outputs(folder: Path) -> Path:
-    """An output folder as an earlier run might have left it."""
+    """An output folder as an earlier run might have left it (with synth's marker)."""
     (folder / "sub").mkdir(parents=True)
+    (folder / ".synth-output").write_text("written by an earlier run\n")
     (folder / "report.html").write_text("<p>the previous report</p>\n")
     (folder / "sub" / "table.csv").write_text("a,b\n1,2\n")
     (folder / "keep.txt").write_bytes(b"\x00\x01previous")

@@ -245,7 +245,7 @@ def test_crate_describes_every_output_with_format_and_checksum(shipped_report: P
     back = ROCrate(shipped_report)
     described = {entity.id for entity in back.data_entities}
     written = {p.relative_to(shipped_report).as_posix() for p in shipped_report.rglob("*")
-               if p.is_file()} - {CRATE_NAME, "SHA256SUMS"}
+               if p.is_file() and not p.name.startswith(".")} - {CRATE_NAME, "SHA256SUMS"}
     assert described == written
     assert {"report.html", "figures/fig1.png", "tables/table9.csv",
             "notebooks/30_audit.ipynb"} <= described

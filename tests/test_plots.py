@@ -278,8 +278,8 @@ def test_figures_command_and_report_write_the_same_bytes(shipped_report, raw, tm
     out = tmp_path / "figures"
     assert main(["figures", "--data", str(raw), "--out", str(out)]) == 0
     from_report = shipped_report.parent / "figures"
-    names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(p.name for p in from_report.iterdir())
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert names == sorted(p.name for p in from_report.iterdir() if not p.name.startswith("."))
     assert [f"fig{q}.png" for q in range(1, 9)] == [n for n in names if n.endswith(".png")]
     for name in names:
         assert (out / name).read_bytes() == (from_report / name).read_bytes(), name
@@ -295,9 +295,10 @@ def test_cli_figures_writes_every_file_and_keeps_others(tmp_path, capsys) -> Non
     write_inputs(tmp_path / "data", ROWS)
     out = tmp_path / "figures"
     out.mkdir()
-    (out / "keep.txt").write_text("not ours\n")
+    (out / ".synth-output").write_text("written by an earlier run\n")  # a synth folder
+    (out / "keep.txt").write_text("kept: another command's\n")
     assert main(["figures", "--data", str(tmp_path / "data"), "--out", str(out)]) == 0
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     expected = sorted(
         f"fig{q}.{ext}" for q in (1, 3) for ext in ("png", "svg", "pdf", "csv", "txt")
     )

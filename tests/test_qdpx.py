@@ -465,7 +465,7 @@ def test_cli_import_prints_warnings_and_writes_outputs(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert err.count("warning: ") == 4
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if p.name != ".synth-output") == [
         "code_tree.csv",
         "codebook.csv",
         "coded_segments.csv",

@@ -213,16 +213,16 @@ def test_export_to_a_location_that_cannot_be_written(tmp_path, capsys, monkeypat
     data.mkdir()
     study.segments.to_csv(data / "coded_segments.csv", index=False)
     study.codebook.to_csv(data / "codebook.csv", index=False)
-    out = tmp_path / "study.qdpx"
-    out.write_bytes(b"the previous export")
+    out = export_qdpx(study, tmp_path / "study.qdpx")  # the previous export
+    previous = out.read_bytes()
     if failure == "full disk":
         monkeypatch.setattr(pathlib.Path, "write_bytes", _full_disk)
-        phrase = "No space left on device; nothing was written"
+        phrase = "the disk is full"
     else:
         monkeypatch.setattr(tempfile, "mkstemp", _read_only)
-        phrase = "Read-only file system; nothing was written"
+        phrase = "Read-only file system"
     _refused(["export-qdpx", "--data", str(data), "--out-file", str(out)], capsys, phrase)
-    assert out.read_bytes() == b"the previous export"
+    assert out.read_bytes() == previous
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "study.qdpx"]
 
 
@@ -231,14 +231,15 @@ def test_import_to_a_location_that_cannot_be_written(tmp_path, capsys, monkeypat
     project = export_qdpx(study, tmp_path / "study.qdpx")
     out = tmp_path / "imported"
     out.mkdir()
+    (out / ".synth-output").write_text("written by an earlier import\n")
     (out / "coded_segments.csv").write_text("the previous import\n")
     if failure == "full disk":
         monkeypatch.setattr(pathlib.Path, "write_bytes", _full_disk)
-        phrase = "No space left on device; its previous content was left as it was"
+        phrase = "the disk is full"
     else:
         monkeypatch.setattr(tempfile, "mkdtemp", _read_only)
-        phrase = "Read-only file system; its previous content was left as it was"
+        phrase = "Read-only file system"
     _refused(["import-qdpx", str(project), "--out", str(out)], capsys, phrase)
-    assert [p.name for p in out.iterdir()] == ["coded_segments.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".synth-output", "coded_segments.csv"]
     assert (out / "coded_segments.csv").read_text() == "the previous import\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["imported", "study.qdpx"]

@@ -218,6 +218,7 @@ def test_raising_notebook_fails_naming_notebook_and_cell(tiny_data: Path, tmp_pa
     _write(nbs, "05_boom.ipynb", _notebook("x = 1", "raise ValueError('boom in a cell')"))
     out = tmp_path / "out"
     out.mkdir()
+    (out / ".synth-output").write_text("written by an earlier report\n", encoding="utf-8")
     (out / "previous.txt").write_text("kept", encoding="utf-8")
     with pytest.raises(
         ReportError,

@@ -144,6 +144,7 @@ def test_module_all_names_exist():
         "SavTable",
         "sav_table",
         "export_sav",
+        "written_by_synth",
     }
     for name in synth.spss.__all__:
         assert hasattr(synth.spss, name)

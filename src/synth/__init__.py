@@ -19,6 +19,7 @@ from __future__ import annotations
 from ._exceptions import (
     ChecksumError,
     DataError,
+    OutputError,
     ReconstructionError,
     ReportError,
     SynthError,
@@ -35,6 +36,7 @@ __all__ = [
     "ChecksumError",
     "UnsafeInputError",
     "UsageError",
+    "OutputError",
     "ReconstructionError",
     "ReportError",
 ]

@@ -9,6 +9,7 @@ one line on stderr (``synth: error: ...``) and exits non-zero, with the tracebac
     │   └── ChecksumError       a file in data/raw/ differs from data/raw/SHA256SUMS
     ├── UnsafeInputError        a file is refused as hostile or too large to read safely
     ├── UsageError              an argument is outside what a function or command accepts
+    ├── OutputError             an output cannot be written where asked (refused, full, read-only)
     ├── ReconstructionError     the reconstruction cannot satisfy a published aggregate
     └── ReportError             a notebook raised, warned, or got an unknown parameter
 """
@@ -24,6 +25,7 @@ __all__ = [
     "ChecksumError",
     "UnsafeInputError",
     "UsageError",
+    "OutputError",
     "ReconstructionError",
     "ReportError",
 ]
@@ -103,6 +105,12 @@ class UnsafeInputError(SynthError):
 class UsageError(SynthError, ValueError):
     """Raised when an argument is outside what a function or command accepts (an unknown counting
     unit, an output folder that overlaps the input, ...). It is also a :class:`ValueError`."""
+
+
+class OutputError(SynthError):
+    """Raised when an output cannot be written where it was asked for: the place is an input,
+    holds files synth did not write, is being written by another command, or the operating
+    system refuses (read-only, full disk). Nothing was changed."""
 
 
 class ReconstructionError(SynthError):

@@ -35,7 +35,7 @@ from ._qdpx.export import (
     project_xml,
     unique_names,
 )
-from ._qdpx.importer import QdpxImport, import_qdpx, restored_names, save_import, write_import
+from ._qdpx.importer import QdpxImport, import_qdpx, restored_names, write_import
 from ._qdpx.inspect import ProjectStructure, draft_mapping, inspect_project, write_mapping
 from ._qdpx.mapping import (
     DEFAULT_HEADING_PATTERN,
@@ -61,7 +61,6 @@ __all__ = [
     "write_mapping",
     "import_qdpx",
     "write_import",
-    "save_import",
     "restored_names",
     "export_qdpx",
     "export_counts",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from ._atomic import atomic_file
 from ._exceptions import DataError
 from .io import CodedData
 
-__all__ = ["SavTable", "sav_table", "export_sav"]
+__all__ = ["SavTable", "sav_table", "export_sav", "written_by_synth"]
 
 
 _UNIT_WORDS = {
@@ -132,7 +133,13 @@ def _stamp() -> tuple[bytes, bytes]:
     )
 
 
-def export_sav(data: CodedData, out: str | os.PathLike[str], unit: str = "paragraph") -> Path:
+def export_sav(
+    data: CodedData,
+    out: str | os.PathLike[str],
+    unit: str = "paragraph",
+    *,
+    protect: Sequence[str | os.PathLike[str]] = (),
+) -> Path:
     """Write :func:`sav_table` as an SPSS ``.sav`` file, atomically and reproducibly.
 
     Parameters
@@ -168,7 +175,7 @@ def export_sav(data: CodedData, out: str | os.PathLike[str], unit: str = "paragr
     measures = {c: "scale" for c in table.frame.columns}
     measures.update(group="nominal", question="nominal")
     formats = {c: ("F8.2" if c.endswith("_pct") else "F8.0") for c in table.frame.columns}
-    with atomic_file(out) as tmp:
+    with atomic_file(out, owner=written_by_synth, protect=protect) as tmp:
         pyreadstat.write_sav(
             table.frame,
             str(tmp),
@@ -186,3 +193,20 @@ def export_sav(data: CodedData, out: str | os.PathLike[str], unit: str = "paragr
         raw[_TIME_AT : _TIME_AT + 8] = clock
         tmp.write_bytes(bytes(raw))
     return out
+
+
+def written_by_synth(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a ``.sav`` file synth wrote (its file label starts with "synth:");
+    a data file from SPSS or anyone else is not.
+
+    Examples
+    --------
+    >>> written_by_synth(export_sav(data, tmp / "s.sav")), written_by_synth("README.md")
+    (True, False)
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(176)
+    except OSError:
+        return False
+    return head[:4] in (b"$FL2", b"$FL3") and head[109:115] == b"synth:"  # the file label

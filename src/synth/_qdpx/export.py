@@ -25,7 +25,7 @@ import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -34,7 +34,7 @@ import pandas as pd
 
 from .. import __version__
 from .._atomic import atomic_file
-from .._exceptions import DataError, SynthError
+from .._exceptions import DataError
 from .._zip import zip_bytes
 from ..io import CodedData
 from .archive import excerpt
@@ -524,7 +524,13 @@ def docx_bytes(text: str) -> bytes:
     )
 
 
-def export_qdpx(data: CodedData, out: str | os.PathLike[str], *, name: str = "synth") -> Path:
+def export_qdpx(
+    data: CodedData,
+    out: str | os.PathLike[str],
+    *,
+    name: str = "synth",
+    protect: Sequence[str | os.PathLike[str]] = (),
+) -> Path:
     """Write a coded dataset as a REFI-QDA project (``.qdpx``), byte-reproducibly.
 
     The layout is described in the module docstring and in ``docs/qdpx-mapping.md``: Theme >
@@ -538,9 +544,13 @@ def export_qdpx(data: CodedData, out: str | os.PathLike[str], *, name: str = "sy
     data
         A :class:`synth.io.CodedData`.
     out
-        The ``.qdpx`` file to write (atomically: on any failure the previous file stays).
+        The ``.qdpx`` file to write (atomically: on any failure the previous file stays). An
+        existing file is replaced only when it is an earlier synth export
+        (:func:`written_by_synth`).
     name
         The project's name.
+    protect
+        Input folders ``out`` may not be inside (the data folder).
 
     Returns
     -------
@@ -553,9 +563,9 @@ def export_qdpx(data: CodedData, out: str | os.PathLike[str], *, name: str = "sy
         A segment's code is not in the codebook; a value holds a character XML forbids (the
         message names the file, column, rows and the character); a participant_id cannot be a
         speaker label.
-    SynthError
-        ``out`` cannot be written (a read-only location, a full disk); the previous file is
-        left as it was.
+    OutputError
+        ``out`` is refused (an input, a file synth did not write) or cannot be written (a
+        read-only location, a full disk); the previous file is left as it was.
 
     Examples
     --------
@@ -569,15 +579,25 @@ def export_qdpx(data: CodedData, out: str | os.PathLike[str], *, name: str = "sy
         members.append((member[: -len(".txt")] + ".docx", docx_bytes(sources[member])))
     payload = zip_bytes(members)
     out = Path(out)
-    write_bytes_atomic(out, payload)
+    with atomic_file(out, owner=written_by_synth, protect=protect) as tmp:
+        tmp.write_bytes(payload)
     return out
 
 
-def write_bytes_atomic(out: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``out`` atomically; an operating-system failure (read-only location,
-    full disk) becomes one :class:`SynthError` line and leaves the previous ``out`` as it was."""
+def written_by_synth(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a ``.qdpx`` that synth exported (its ``project.qde`` names synth as
+    its origin); an export of NVivo, ATLAS.ti or anyone else is not.
+
+    Examples
+    --------
+    >>> written_by_synth(export_qdpx(data, tmp / "s.qdpx")), written_by_synth("README.md")
+    (True, False)
+    """
+    import zipfile
+
     try:
-        with atomic_file(out) as tmp:
-            tmp.write_bytes(payload)
-    except OSError as exc:
-        raise SynthError(f"cannot write {out}: {exc.strerror or exc}; nothing was written") from exc
+        with zipfile.ZipFile(path) as archive, archive.open("project.qde") as member:
+            head = member.read(4096)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
+    return b'origin="synth ' in head

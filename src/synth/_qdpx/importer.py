@@ -21,14 +21,13 @@ from typing import Any
 import pandas as pd
 
 from .. import __version__
-from .._atomic import atomic_dir
-from .._exceptions import DataError, SynthError
+from .._exceptions import DataError
 from .archive import Limits, excerpt, open_project
 from .export import ORIGINAL_NAME, PLACEHOLDER_PATTERN
 from .mapping import DEFAULT_HEADING_PATTERN, Mapping, load_mapping, name_key
 from .read import CaseNode, CodeNode, Project, QdpxWarning, read_project
 
-__all__ = ["QdpxImport", "import_qdpx", "write_import", "save_import", "restored_names", "lines"]
+__all__ = ["QdpxImport", "import_qdpx", "write_import", "restored_names", "lines"]
 
 _NOTES = "import-notes.txt"
 _SUFFIX = re.compile(r"(?s)(.+) \((.+)\)")
@@ -974,25 +973,3 @@ def write_import(result: QdpxImport, folder: str | os.PathLike[str]) -> list[Pat
     out.append(folder / _NOTES)
     out[-1].write_bytes(("\n".join(result.notes) + "\n").encode("utf-8"))
     return out
-
-
-def save_import(result: QdpxImport, out: str | os.PathLike[str]) -> list[Path]:
-    """Write an import into the folder ``out``, atomically.
-
-    The files appear only when all of them were written; on any failure (a read-only location,
-    a full disk) ``out`` keeps what it held before and the failure is one :class:`SynthError`.
-
-    Returns
-    -------
-    list of Path
-        The files written, inside ``out``.
-    """
-    try:
-        with atomic_dir(out) as tmp:
-            names = [p.name for p in write_import(result, tmp)]
-    except OSError as exc:
-        raise SynthError(
-            f"cannot write {out}: {exc.strerror or exc}; its previous content was left as it was"
-        ) from exc
-    return [Path(out) / n for n in names]
-

@@ -17,8 +17,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._atomic import atomic_file
 from .archive import Limits, excerpt, open_project
-from .export import write_bytes_atomic
 from .importer import lines, restored_names
 from .mapping import DEFAULT_HEADING_PATTERN, DEFAULT_SPEAKER_PATTERN, name_key
 from .read import QdpxWarning, read_project
@@ -520,11 +520,20 @@ def draft_mapping(structure: ProjectStructure) -> str:
 def write_mapping(text: str, out: str | os.PathLike[str]) -> Path:
     """Write a drafted mapping to ``out`` atomically (UTF-8).
 
+    An existing file is never replaced by a different one: a mapping is meant to be edited by
+    hand, and an edited draft is the analyst's work, not synth's.
+
     Raises
     ------
-    SynthError
-        ``out`` cannot be written; a previous file is left as it was.
+    OutputError
+        ``out`` exists with other content, or cannot be written; it is left as it was.
     """
     path = Path(out)
-    write_bytes_atomic(path, text.encode("utf-8"))
+    payload = text.encode("utf-8")
+
+    def unchanged(existing: Path) -> bool:
+        return existing.read_bytes() == payload
+
+    with atomic_file(path, owner=unchanged) as tmp:
+        tmp.write_bytes(payload)
     return path

@@ -143,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_INTERRUPTED
         if isinstance(exc, BrokenPipeError) and not args.debug:
             return EXIT_OK  # the reader went away (synth ... | head); nothing more to say
+        if isinstance(exc, OSError) and not args.debug:
+            # the operating system refused (a file vanished, a device is full): one line too
+            where = f" ({exc.filename})" if exc.filename else ""
+            print(f"synth {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         if not isinstance(exc, SynthError) or args.debug:
             raise
         print(f"synth {args.command}: error: {exc}", file=sys.stderr)

@@ -58,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
         folder = data_folder(args)
         data = load_checked(folder, privacy=False)  # numbers only: no text leaves
         source = str(folder)
+    inputs = [p for p in single if p is not None] if args.segments else [folder]
     say(f"read {len(data.segments):,} coding rows from {source}; analysing (unit: {args.unit})")
     result = analyse(data, unit=args.unit)
-    with atomic_dir(args.out, merge=True) as tmp:
+    with atomic_dir(args.out, merge=True, protect=inputs, command=NAME) as tmp:
         written = write_analysis(result, tmp)
     say(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     return 0

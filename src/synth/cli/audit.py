@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.out is not None:
         demo = infeasibility_demo(published)
-        with atomic_dir(args.out) as tmp:
+        with atomic_dir(args.out, protect=[folder], command=NAME) as tmp:
             write_table(table, tmp / "audit.csv")
             write_table(incons, tmp / "inconsistencies.csv")
             write_table(demo["pooled"], tmp / "pooled_denominators.csv")

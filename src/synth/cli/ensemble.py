@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         "worker(s); each is audited and its bars collected")
     bars = run_ensemble(seeds, unit=args.unit, jobs=args.jobs, say=say)
     ranges = ensemble_ranges(bars)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, command=NAME) as tmp:
         write_table(bars, tmp / "ensemble_bars.csv")
         write_table(ranges, tmp / "ensemble_ranges.csv")
     passed = bars.drop_duplicates("seed")["audit_ok"].astype(bool)

@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..qdpx import export_counts, export_qdpx
 
-    data = load_checked(data_folder(args))
-    path = export_qdpx(data, args.out_file)
+    folder = data_folder(args)
+    data = load_checked(folder)
+    path = export_qdpx(data, args.out_file, protect=[folder])
     say(f"wrote {path}: {export_counts(data).describe()}")
     return 0

@@ -28,8 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..spss import export_sav, sav_table
 
-    data = load_checked(data_folder(args))
-    path = export_sav(data, args.out_file, unit=args.unit)
+    folder = data_folder(args)
+    data = load_checked(folder)
+    path = export_sav(data, args.out_file, unit=args.unit, protect=[folder])
     table = sav_table(data, unit=args.unit)
     noun = "coded paragraphs" if args.unit == "paragraph" else "code occurrences"
     say(

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         f"drawing figures for questions {', '.join(map(str, result.questions))} "
         f"(unit: {args.unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
     )
-    with atomic_dir(args.out, merge=True) as tmp:
+    with atomic_dir(args.out, merge=True, protect=[folder], command=NAME) as tmp:
         written = write_figures(result, tmp, reconstructed=shipped, say=say)
     say(f"wrote {len(written)} files to {args.out}")
     return 0

@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from ..qdpx import QdpxWarning, import_qdpx, save_import
+    from .._atomic import atomic_dir
+    from ..qdpx import QdpxWarning, import_qdpx, write_import
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QdpxWarning)
@@ -44,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     for warning in caught:
         if issubclass(warning.category, QdpxWarning):
             say(f"warning: {warning.message}")
-    save_import(result, args.out)
+    with atomic_dir(args.out, protect=[args.file], command=NAME) as tmp:
+        write_import(result, tmp)
     seg = result.segments
     say(
         f"imported {len(seg)} codings on {seg['segment_id'].nunique()} selections and "

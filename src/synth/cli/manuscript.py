@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     data = load_checked(folder)
     result = analyse(data, unit=args.unit)
     out = out_folder(args)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, protect=[folder], command=NAME) as tmp:
         files = write_manuscript(
             data, tmp, analysis=result, data_dir=folder, jobs=args.jobs, pdf=not args.no_pdf,
             say=say,

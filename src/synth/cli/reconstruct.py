@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         (folder / STUDY_FILE).write_text(study_toml(study), encoding="utf-8", newline="\n")
         (folder / QUESTIONS_FILE).write_text(questions_csv(study), encoding="utf-8", newline="")
 
-    with atomic_dir(args.out) as tmp:
+    with atomic_dir(args.out, command=NAME) as tmp:
         write(tmp)
     say(f"wrote {args.out}/ (coded_segments.csv, codebook.csv, participants.csv, {STUDY_FILE}, "
         f"{QUESTIONS_FILE})")

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     say(f"loaded {folder}: {len(data.segments):,} coding references")
     analysis = analyse(data, unit=args.unit)
     tables = build_tables(data, analysis, load_published().questions)
-    with atomic_dir(args.out) as tmp:
+    with atomic_dir(args.out, protect=[folder], command=NAME) as tmp:
         written = write_tables(tables, tmp)
     say(f"wrote {len(written)} tables to {args.out}")
     return 0

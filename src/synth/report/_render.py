@@ -299,7 +299,7 @@ def render_report(
     runs = _plan(Path(notebooks), data_path, unit, data.questions)
     started = time.perf_counter()
     note(f"running {len(runs)} notebooks from {notebooks} ({max(1, jobs)} at a time)")
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, protect=[data_path], command="report") as tmp:
         executed = _execute_all(runs, tmp, jobs, note)
         (tmp / "notebooks").mkdir(exist_ok=True)
         for run in runs:
@@ -315,7 +315,7 @@ def render_report(
             made = sorted((tmp / "figures").glob("fig*.*")) if (tmp / "figures").is_dir() else []
             if not made:
                 raise ReportError("the notebooks wrote no figures to copy to " + str(figures))
-            with atomic_dir(figures, merge=True) as fig_tmp:
+            with atomic_dir(figures, merge=True, protect=[data_path], command="report") as fig_tmp:
                 for path in made:
                     shutil.copy2(path, fig_tmp / path.name)
     note(f"wrote {Path(out) / 'report.html'} in {time.perf_counter() - started:.1f} s")
