@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis import analyse
     from ..checksums import is_shipped_reconstruction
     from ..plots import write_figures
+    from ..study import load_study
 
     matplotlib.use("Agg")
     folder = data_folder(args)
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         f"(unit: {args.unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
     )
     with atomic_dir(args.out, merge=True) as tmp:
-        written = write_figures(result, tmp, reconstructed=shipped, say=say)
+        written = write_figures(result, tmp, load_study(folder).question_texts(),
+                                reconstructed=shipped, say=say)
     say(f"wrote {len(written)} files to {args.out}")
     return 0
