@@ -356,15 +356,18 @@ def reported_themes(published: Published) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Paper:
-    """The paper's bibliographic record (``data/raw/published/paper.toml``)."""
+    """The paper's bibliographic record (``data/raw/published/paper.toml``), and how the paper
+    says its coding was done (``coding``, optional)."""
 
     title: str
     citation: str
     doi: str
+    coding: str = ""
 
 
 def load_paper(folder: str | os.PathLike[str] | None = None) -> Paper:
-    """Read ``paper.toml`` of the published record: the paper's title, citation and DOI.
+    """Read ``paper.toml`` of the published record: the paper's title, citation and DOI, and
+    its description of how the coding was done.
 
     Raises
     ------
@@ -388,4 +391,7 @@ def load_paper(folder: str | os.PathLike[str] | None = None) -> Paper:
     missing = [k for k in ("title", "citation", "doi") if not isinstance(document.get(k), str)]
     if missing:
         raise DataError(f"lacks {', '.join(missing)}", path=path)
-    return Paper(document["title"], document["citation"], document["doi"])
+    coding = document.get("coding", "")
+    if not isinstance(coding, str):
+        raise DataError("'coding' must be text in quotes", path=path)
+    return Paper(document["title"], document["citation"], document["doi"], coding)

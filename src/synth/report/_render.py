@@ -74,6 +74,7 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
 
 
 def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> list[Any]:
+    from ..study import load_study
     from ._exec import Run
 
     sources = sorted(
@@ -81,6 +82,8 @@ def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> l
     )
     if not sources:
         raise ReportError(f"no notebooks found in {notebooks}")
+    if not load_study(data).compare_to_paper:  # the audit is a comparison with the paper
+        sources = [p for p in sources if not _compares_to_paper(p)]
     base = {"data_dir": str(data), "out_dir": ".", "unit": unit}
     runs: list[Run] = []
     for src in sources:
@@ -98,6 +101,15 @@ def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> l
         else:
             runs.append(Run(src, src.stem, _title_of(src), dict(base)))
     return runs
+
+
+def _compares_to_paper(source: Path) -> bool:
+    """Whether a notebook compares the data with the paper (metadata ``synth.compare_to_paper``),
+    so that it runs only for a study whose ``study.toml`` asks for the comparison."""
+    import nbformat
+
+    nb = nbformat.read(str(source), as_version=4)
+    return bool(nb.metadata.get("synth", {}).get("compare_to_paper", False))
 
 
 def _title_of(source: Path) -> str:
