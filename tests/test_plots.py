@@ -301,7 +301,7 @@ def test_cli_figures_writes_every_file_and_keeps_others(tmp_path, capsys) -> Non
     expected = sorted(
         f"fig{q}.{ext}" for q in (1, 3) for ext in ("png", "svg", "pdf", "csv", "txt")
     )
-    assert names == sorted(expected + ["keep.txt"])
+    assert names == sorted(expected + ["keep.txt", ".synth-figures"])  # the list of synth's files
     text = (out / "fig1.csv").read_text()
     assert text.splitlines()[0] == "theme,mean_pct,sd_pct,n_groups,reported"
     table = pd.read_csv(out / "fig1.csv")

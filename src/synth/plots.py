@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ __all__ = [
     "draw_figure",
     "write_figure",
     "write_figures",
+    "FIGURES_MANIFEST",
+    "write_figures_manifest",
+    "stale_figures",
 ]
 
 #: The columns of ``figN.csv``, in order: exactly the values :func:`plot_question` draws.
@@ -74,6 +78,9 @@ FIGSIZE: tuple[float, float] = (10.0, 6.5)
 _TITLE_WIDTH = 80
 _TICK_WIDTH = 24
 _UNIT_NOUN = {"paragraph": "coded paragraphs", "code": "code occurrences"}
+#: The list of figure files synth wrote into a shared figures folder, with their checksums.
+FIGURES_MANIFEST = ".synth-figures"
+_FIGURE_FILE = re.compile(r"fig[0-9]+\.(?:png|svg|pdf|csv|txt)")
 
 
 def _quiet(message: str) -> None:
@@ -739,3 +746,81 @@ def write_figures(
         written += files
         say(f"  Figure {question}: fig{question}.png, .svg, .pdf, .csv, .txt")
     return written
+
+
+def write_figures_manifest(folder: str | os.PathLike[str], files: Iterable[Path]) -> Path:
+    """Record in ``folder/.synth-figures`` the figure files synth wrote, with their SHA-256.
+
+    A later :func:`stale_figures` removes only files listed here whose bytes are unchanged, so
+    a figure an analyst edited or put there by hand is never deleted.
+
+    Parameters
+    ----------
+    folder
+        Where the manifest goes (a temporary folder merged into the figures folder).
+    files
+        The figure files written (their names are recorded; the files are read for the sums).
+
+    Returns
+    -------
+    Path
+        The manifest.
+
+    Examples
+    --------
+    >>> _ = (tmp / "fig3.csv").write_text("theme\\n")
+    >>> write_figures_manifest(tmp, [tmp / "fig3.csv"]).read_text().split()[1]
+    'fig3.csv'
+    """
+    from .checksums import sha256_file
+
+    lines = [f"{sha256_file(Path(f))}  {Path(f).name}\n" for f in sorted(files, key=str)
+             if _FIGURE_FILE.fullmatch(Path(f).name)]
+    path = Path(folder) / FIGURES_MANIFEST
+    path.write_text("".join(lines), encoding="utf-8", newline="\n")
+    return path
+
+
+def stale_figures(folder: str | os.PathLike[str], keep: Iterable[str]) -> list[Path]:
+    """Figure files of an earlier run that a new run does not write again (questions now gone).
+
+    Only ``fig<N>.png/.svg/.pdf/.csv/.txt`` files listed in ``folder/.synth-figures`` (what synth
+    wrote there before) and still holding the bytes it wrote are returned; nothing else in the
+    folder is ever touched.
+
+    Parameters
+    ----------
+    folder
+        The figures folder (it may not exist yet).
+    keep
+        Names of the files the new run writes.
+
+    Returns
+    -------
+    list of Path
+        The files to remove once the new figures are in place, in name order.
+
+    Examples
+    --------
+    >>> old = tmp / "figs"; old.mkdir()
+    >>> for name in ("fig1.csv", "fig9.csv", "fig9.txt", "notes.txt"):
+    ...     _ = (old / name).write_text(name)
+    >>> _ = write_figures_manifest(old, [old / "fig1.csv", old / "fig9.csv"])
+    >>> [p.name for p in stale_figures(old, ["fig1.csv"])]
+    ['fig9.csv']
+    """
+    from .checksums import sha256_file
+
+    base = Path(folder)
+    manifest = base / FIGURES_MANIFEST
+    if not manifest.is_file():
+        return []
+    kept = set(keep)
+    stale = []
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = base / name
+        if (_FIGURE_FILE.fullmatch(name) and name not in kept and path.is_file()
+                and not path.is_symlink() and sha256_file(path) == digest):
+            stale.append(path)
+    return sorted(stale)

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from .._atomic import atomic_dir
     from ..analysis import analyse
     from ..checksums import is_shipped_reconstruction
-    from ..plots import write_figures
+    from ..plots import stale_figures, write_figures, write_figures_manifest
     from ..study import load_study
 
     matplotlib.use("Agg")
@@ -47,5 +47,9 @@ def run(args: argparse.Namespace) -> int:
     with atomic_dir(args.out, merge=True) as tmp:
         written = write_figures(result, tmp, load_study(folder).question_texts(),
                                 reconstructed=shipped, say=say)
+        gone = stale_figures(args.out, [p.name for p in written])  # questions no longer there
+        write_figures_manifest(tmp, written)
+    for path in gone:
+        path.unlink(missing_ok=True)
     say(f"wrote {len(written)} files to {args.out}")
     return 0

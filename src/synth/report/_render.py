@@ -214,7 +214,9 @@ def render_report(
         The report folder; it receives ``report.html``, ``SHA256SUMS``, ``notebooks/`` (executed
         notebooks), ``tables/`` and ``figures/``. Replaced only when everything succeeded.
     figures
-        A folder that also receives the figures' ``.png/.svg/.pdf/.csv/.txt`` (merged into it).
+        A folder that also receives the figures' ``.png/.svg/.pdf/.csv/.txt`` (merged into it);
+        the figures of questions an earlier render wrote there and this one does not are removed
+        (only files synth wrote and nobody changed since, :func:`synth.plots.stale_figures`).
     unit
         ``paragraph`` or ``code``: the counting unit of the per-question percentages.
     jobs
@@ -286,8 +288,14 @@ def render_report(
             made = sorted((tmp / "figures").glob("fig*.*")) if (tmp / "figures").is_dir() else []
             if not made:
                 raise ReportError("the notebooks wrote no figures to copy to " + str(figures))
+            from ..plots import stale_figures, write_figures_manifest
+
+            gone = stale_figures(figures, [p.name for p in made])  # questions no longer there
             with atomic_dir(figures, merge=True) as fig_tmp:
                 for path in made:
                     shutil.copy2(path, fig_tmp / path.name)
+                write_figures_manifest(fig_tmp, made)
+            for path in gone:
+                path.unlink(missing_ok=True)
     note(f"wrote {Path(out) / 'report.html'} in {time.perf_counter() - started:.1f} s")
     return Path(out) / "report.html"
