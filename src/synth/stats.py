@@ -144,11 +144,20 @@ class Outcome(Generic[T]):
         return "\n".join(self.notes)
 
 
-def _package_of(filename: str) -> str | None:
-    """The top-level package a warning came from, or None when it came from synth itself."""
+def _package_of(record: warnings.WarningMessage) -> str | None:
+    """The library a warning came from, or None when it is synth's own.
+
+    A warning class a library defines (statsmodels' ``ConvergenceWarning``, scipy's
+    ``ConstantInputWarning``) names its library, wherever the warning points. A built-in class
+    (``RuntimeWarning``, ``FutureWarning``...) is the library's when it points into the library's
+    files, and synth's own when it points into synth's (its arithmetic, its use of an API).
+    """
     from pathlib import Path
 
-    path = Path(filename)
+    owner = record.category.__module__.split(".")[0]
+    if owner not in ("builtins", "warnings", "synth"):
+        return owner
+    path = Path(record.filename)
     here = Path(__file__).resolve().parent
     try:
         if path.resolve().is_relative_to(here):
@@ -156,7 +165,7 @@ def _package_of(filename: str) -> str | None:
     except OSError:  # pragma: no cover - an unreadable path is not synth's
         pass
     parts = path.parts
-    for marker in ("site-packages", "dist-packages", "lib"):
+    for marker in ("site-packages", "dist-packages"):
         if marker in parts:
             i = len(parts) - 1 - parts[::-1].index(marker)
             if i + 1 < len(parts):
@@ -180,9 +189,9 @@ def attempt(label: str, function: Callable[..., T], *args: object, **kwargs: obj
     -------
     Outcome
         The value and the notes: ``"<label>: not computed: <reason>"`` for a
-        :class:`NotApplicable`, ``"<label>: <package> warned: <message>"`` for each distinct
-        warning a library raised. A warning raised by synth's own code is re-raised as a warning,
-        and any other exception propagates.
+        :class:`NotApplicable`, ``"<label>: <package> warned (<class>): <message>"`` for each
+        distinct warning a library raised. A warning raised by synth's own code is re-raised as
+        a warning, and any other exception propagates.
 
     Examples
     --------
@@ -205,7 +214,7 @@ def attempt(label: str, function: Callable[..., T], *args: object, **kwargs: obj
             notes.append(f"{label}: not computed: {exc}")
     own = []
     for record in caught:
-        package = _package_of(record.filename)
+        package = _package_of(record)
         if package is None:
             own.append(record)
             continue
