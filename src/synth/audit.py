@@ -244,7 +244,7 @@ def audit(
     published: Published | None = None,
     *,
     aliases: dict[str, dict[str, str]] | None = None,
-    shipped: bool | None = None,
+    reconstruction: bool | None = None,
 ) -> pd.DataFrame:
     """Check every claim of the paper against ``data``.
 
@@ -258,9 +258,10 @@ def audit(
         The analyst's names for the paper's roles and themes
         (:func:`synth.published.load_name_aliases`); default the ``aliases.csv`` of the data's
         folder, if any.
-    shipped
-        Whether ``data`` is the shipped reconstruction, where a difference the paper's own
-        inconsistencies explain is ``explained``; default decided from the data's folder
+    reconstruction
+        Whether ``data`` is a reconstruction from the published record (the shipped one, or one
+        of the ensemble's), where a difference the paper's own inconsistencies explain is
+        ``explained``; default: whether the data's folder holds the shipped reconstruction
         (:func:`synth.checksums.is_shipped_reconstruction`). On other data it is a mismatch.
 
     Returns
@@ -284,8 +285,8 @@ def audit(
     pub = published if published is not None else load_published()
     if aliases is None:
         aliases = load_name_aliases(data.folder)
-    if shipped is None:
-        shipped = data.folder is not None and is_shipped_reconstruction(data.folder)
+    if reconstruction is None:
+        reconstruction = data.folder is not None and is_shipped_reconstruction(data.folder)
     value = _reproduce(data, pub, aliases)
     incons = pub.inconsistencies
     rows = []
@@ -300,7 +301,7 @@ def audit(
             got, reason = "not reproducible", f"no rule for {exc.args[0]!r}"
         ok = reason == "" and _same(claim["value"], got, claim["decimals"])
         verdict = "match" if ok else ("unmatched name" if unmatched else "MISMATCH")
-        if not ok and not unmatched and shipped and claim["kind"] in _EXPLANATIONS:
+        if not ok and not unmatched and reconstruction and claim["kind"] in _EXPLANATIONS:
             phrase = _EXPLANATIONS[claim["kind"]]
             hit = incons[
                 incons["printed"].str.contains(phrase, regex=False)

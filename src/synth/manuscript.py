@@ -3,12 +3,12 @@
 The report calls :func:`write_manuscript` after the notebooks; ``synth manuscript`` runs it alone.
 It writes, from the coded data and the paper's counting rules (:mod:`synth.analysis`):
 
-- ``figures/``: Figures 1-8 sized for a single (85 mm) and a double (170 mm) journal column, as PNG
-  at 300 and 600 dpi, SVG, PDF (TrueType fonts embedded: ``pdf.fonttype`` 42) and TIFF (600 dpi,
-  LZW), each with ``figN.txt`` (the caption, :func:`synth.plots.caption`) and ``figN.csv`` (the
+- ``figures/``: one figure per question (Figures 1-8 for the paper) sized for a single (85 mm)
+  and a double (170 mm) journal column, as PNG at 300 and 600 dpi, SVG, PDF (TrueType fonts
+  embedded: ``pdf.fonttype`` 42) and TIFF (600 dpi, LZW), each with ``figN.txt`` (the caption, :func:`synth.plots.caption`) and ``figN.csv`` (the
   plotted numbers, :func:`synth.plots.figure_table`);
-- ``tables/``: Table 1, Tables 2-9 and Appendix 1 in the paper's layout as CSV, Markdown, LaTeX
-  (``longtable`` fragments; ``preview.tex`` puts them in a document) and DOCX (python-docx), built
+- ``tables/``: Table 1, one table per question and Appendix 1 in the paper's layout as CSV,
+  Markdown, LaTeX (``longtable`` fragments; ``preview.tex`` puts them in a document) and DOCX (python-docx), built
   from :mod:`synth.tables`;
 - ``numbers.json`` and ``numbers.tex``: every number the Results text cites, one LaTeX macro per
   number (``\\QOnePctRelationshipsWithPartners`` = ``28.70``), so that a manuscript's text can be
