@@ -58,8 +58,12 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
     )
     for path in sorted(listed):
         files.append((path.relative_to(data).as_posix(), sha256_file(path)))
+    from ..study import load_study
+
     root = _root()
     published = root / "data" / "raw" / "published" if root else None
+    if not load_study(data).compare_to_paper:
+        published = None  # another study: the paper's record is not an input of its report
     if (
         published is not None
         and published.is_dir()
