@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ class Inputs:
     files: list[tuple[str, str]]  # (shown path, sha256)
     shipped: bool
     changed: list[str]
+    paths: list[tuple[str, Path]] = field(default_factory=list)  # (name in the RO-Crate, file)
 
 
 def html_cell(markup: str) -> Any:
