@@ -37,7 +37,7 @@ def table(published, raw) -> pd.DataFrame:
 
 def test_every_claim_is_checked(table, published) -> None:
     assert list(table["claim_id"]) == list(published.claims["claim_id"])
-    assert set(table["verdict"]) <= {"match", "explained", "MISMATCH"}
+    assert set(table["verdict"]) <= {"match", "explained", "unmatched name", "MISMATCH"}
 
 
 def test_shipped_data_match_or_are_explained(table) -> None:
@@ -91,11 +91,13 @@ def test_summary_lists_what_is_not_a_match() -> None:
             "reproduced": ["3", "1"],
             "verdict": ["match", "MISMATCH"],
             "reason": ["", ""],
+            "statement": ["into 3 codes", "from which 2 themes were identified"],
         }
     )
     assert summary(t) == (
-        "2 claims: 1 match, 0 explained, 1 MISMATCH\n"
-        "  MISMATCH  C2 n_themes: published 2, reproduced 1"
+        "2 claims: 1 match, 0 explained, 0 unmatched name, 1 MISMATCH\n"
+        "  MISMATCH  C2 n_themes (“from which 2 themes were identified”): published 2, "
+        "reproduced 1"
     )
 
 
@@ -143,3 +145,88 @@ def test_code_unit_cannot_give_question_5(published) -> None:
     assert demo["needed_elsewhere"] == 22
     assert demo["min_codes_q5"] + demo["needed_elsewhere"] > demo["theme_codes"] == 32
     assert demo["feasible"] is False
+
+
+# --- another dataset's names -------------------------------------------------------------------
+
+#: The paper's roles as an analyst's roster might spell them.
+RESPELLED = {
+    "principal investigators": "Principal investigator",
+    "co-investigators": "Co-Investigator",
+    "researchers": "Researcher",
+    "community and voluntary sector": "Community and voluntary",
+    "health and social care sector": "Health & social care",
+    "arts-and-health sector": "Arts and health",
+    "local authorities": "Local  Authority",
+    "mental health charities": "Mental health charity",
+    "faith organisations": "Faith organization",
+    "youth organisations": "Youth",
+    "social prescribing organisations": "Social prescribing",
+}
+
+
+def _respelled(raw, folder, respell):
+    folder.mkdir()
+    for name in FILES:
+        shutil.copy(raw / name, folder / name)
+    people = pd.read_csv(folder / "participants.csv", dtype=str, keep_default_na=False)
+    people["role"] = [respell.get(r, r) for r in people["role"]]
+    people.to_csv(folder / "participants.csv", index=False, lineterminator="\n")
+    return folder
+
+
+def test_role_names_spelled_differently_still_match(tmp_path, capsys, raw) -> None:
+    folder = _respelled(raw, tmp_path / "roster", RESPELLED)
+    assert main(["audit", "--data", str(folder)]) == 0
+    printed = capsys.readouterr().out
+    assert "0 unmatched name, 0 MISMATCH" in printed
+    roles = audit(load_coded_data(folder))
+    roles = roles[roles["kind"] == "role_count"]
+    assert len(roles) == 15 and (roles["verdict"] == "match").all()
+    # every line names its subject: the claims with their words or subject, the inconsistencies
+    # with what the paper prints and what Appendix 1 says
+    lines = printed.splitlines()
+    claims = [line for line in lines if line.startswith("  explained")]
+    assert claims and all("(“" in line and "subthemes”)" in line for line in claims)
+    incons = [line for line in lines if line.startswith("  I")]
+    assert len(incons) == 30
+    assert all(" prints " in line and "; Appendix 1: " in line and "; resolution: " in line
+               for line in incons)
+
+
+def test_a_role_the_data_lack_is_an_unmatched_name(tmp_path, capsys, raw) -> None:
+    folder = _respelled(raw, tmp_path / "roster",
+                        {**RESPELLED, "principal investigators": "Lead investigator"})
+    assert main(["audit", "--data", str(folder)]) == 1
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if "unmatched name C008" in x)
+    assert "role_count (principal investigators): published 10 (" in line
+    assert "reproduced" not in line  # never "published 10, reproduced 0"
+    assert "closest: " in line and "'Lead investigator'" in line.split("closest: ")[1]
+    # the analyst's aliases.csv names it; the audit passes again
+    (folder / "aliases.csv").write_text(
+        "kind,published,data\nrole,Principal investigators,Lead investigator\n", encoding="utf-8")
+    assert main(["audit", "--data", str(folder)]) == 0
+
+
+def test_a_bad_aliases_file_is_one_line(tmp_path, capsys, raw) -> None:
+    folder = _respelled(raw, tmp_path / "roster", RESPELLED)
+    (folder / "aliases.csv").write_text("kind,published,data\nplace,Leeds,Leeds city\n",
+                                        encoding="utf-8")
+    assert main(["audit", "--data", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "aliases.csv" in err and "kind must be one of role, theme" in err
+
+
+def test_subtheme_count_is_explained_only_for_the_shipped_reconstruction(tmp_path, raw) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in FILES:
+        shutil.copy(raw / name, copy / name)
+    book = pd.read_csv(copy / "codebook.csv", dtype=str, keep_default_na=False)
+    book.to_csv(copy / "codebook.csv", index=False, lineterminator="\r\n")  # same data, new bytes
+    table = audit(load_coded_data(copy))
+    counts = table[table["kind"] == "n_subthemes"]
+    assert (counts["verdict"] == "MISMATCH").all() and (counts["reason"] == "").all()
+    shipped = audit(load_coded_data(raw))
+    assert (shipped.loc[shipped["kind"] == "n_subthemes", "verdict"] == "explained").all()

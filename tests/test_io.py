@@ -503,7 +503,7 @@ def test_a_link_to_a_text_file_that_is_no_table_is_refused_without_quoting_it(tm
     (folder / "codebook.csv").symlink_to(secrets)
     with pytest.raises(DataError) as info:
         load_coded_data(folder)
-    assert "missing required column(s) code_id, subtheme, theme, valence; the header is one column" in str(info.value)
+    assert "missing required column(s) code_id, subtheme, theme; the header is one column" in str(info.value)
     assert "s3cr3t" not in str(info.value) and "API_TOKEN" not in str(info.value)
 
 

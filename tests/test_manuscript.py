@@ -9,6 +9,7 @@ Beta 3, Gamma 3 (8 codes; mean 2.67, median 3, SD 0.58, range 1); Beta and Gamma
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -192,12 +193,31 @@ def test_results_text_by_hand(published) -> None:
     assert ("Two themes (beta and gamma) for which the number of coded responses was greater "
             "than average (mean = 2.67; median = 3.00; SD = 0.58; range = 1.00) were considered "
             "major themes.") in text
-    assert ("The remaining one theme with fewer coded responses than average (alpha) was "
+    assert ("The remaining theme with fewer coded responses than average (alpha) was "
             "considered a minor theme.") in text
     assert ("For successes and achievements in partnership working, themes contributing 50% or "
             "more of the total number of codes were the major theme of ‘beta’ (41.67%) and the "
             "minor theme of ‘alpha’ (33.33%)") in text
-    assert "## Partnership working: responses to questions 1–2" in text
+    assert "## Responses to the questions" in text  # the study gives no topics
+
+
+def test_results_text_in_the_studys_own_words() -> None:
+    from synth.study import Question, Study
+
+    study = Study(questions={1: Question(1, "What brought you back each week?", "joining in"),
+                             2: Question(2, "What kept people away?", "joining in")})
+    tiny = _tiny()
+    tiny = dataclasses.replace(tiny, codebook=tiny.codebook.drop(columns="valence"))
+    text = results_text(tiny, study=study)
+    assert ("For question 1, ‘What brought you back each week?’, themes contributing 50% or "
+            "more of the total number of codes were the major theme of ‘beta’ (41.67%) and the "
+            "minor theme of ‘alpha’ (33.33%)") in text
+    assert "For question 2, ‘What kept people away?’, the theme contributing" in text
+    assert "## Joining in: responses to questions 1–2" in text
+    # no valence in a codebook: no split into successes and challenges is claimed
+    assert "successes" not in text and "partnership" not in text.lower()
+    # without wording, a question is named by its number
+    assert "For Question 1, themes contributing" in results_text(_tiny(), study=Study())
 
 
 def test_names_and_words() -> None:
@@ -358,13 +378,15 @@ def test_tables_in_four_formats(manuscript: Path) -> None:
     assert table2.columns.tolist() == ["Theme", "Subthemes", "Quotations"]
     assert table2["Theme"].tolist() == ["Beta", "Alpha"]  # rank order, each theme once
     assert table2.loc[0, "Quotations"] == CRAFTED
-    assert table2.loc[1, "Quotations"] == "no published quotation"
+    assert table2.loc[1, "Quotations"] == "no quotation in the data"
     doc = docx.Document(str(manuscript / "tables" / "table2.docx"))
     assert doc.tables[0].rows[1].cells[2].text == CRAFTED
     md = (manuscript / "tables" / "table2.md").read_text(encoding="utf-8")
     assert "&lt;script&gt;" in md and "<script>" not in md
     table1 = docx.Document(str(manuscript / "tables" / "table1.docx")).tables[0]
-    assert len(table1.rows) == 1 + 8  # the eight questions of the paper's Table 1
+    # the study's folder has no questions.csv: its two questions, by number, under one heading
+    assert [row.cells[0].text for row in table1.rows] == ["Questions", "1. Question 1",
+                                                          "2. Question 2"]
     appendix = pd.read_csv(manuscript / "tables" / "appendix1.csv", keep_default_na=False)
     assert appendix.iloc[0, 0] == "Major themes" and appendix.iloc[0, 1] == "Beta 3 (37.50%)"
 

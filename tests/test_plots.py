@@ -303,6 +303,7 @@ def test_cli_figures_writes_every_file_and_keeps_others(tmp_path, capsys) -> Non
         f"fig{q}.{ext}" for q in (1, 3) for ext in ("png", "svg", "pdf", "csv", "txt")
     )
     assert names == sorted(expected + ["keep.txt"])
+    assert (out / ".synth-figures").is_file()  # the list of the figure files synth wrote
     text = (out / "fig1.csv").read_text()
     assert text.splitlines()[0] == "theme,mean_pct,sd_pct,n_groups,reported"
     table = pd.read_csv(out / "fig1.csv")

@@ -513,3 +513,55 @@ def test_transcription_script_writes_exactly_the_committed_files() -> None:
     assert set(tables) == {f"{n}.csv" for n in PUBLISHED_COLUMNS}
     for name, df in tables.items():
         assert mod.render(df) == (FOLDER / name).read_bytes(), name
+
+
+# --- the paper's names against another dataset's ------------------------------------------------
+
+
+def test_name_key_rules() -> None:
+    from synth.published import name_key
+
+    same = [
+        ("Principal investigators", "principal investigator"),
+        ("Community and voluntary sector", "community and voluntary"),
+        ("Faith organisations", "faith"),
+        ("Youth Organizations", "youth"),
+        ("Health & social care sector", "health and social care"),
+        ("arts-and-health sector", "Arts and health"),
+        ("  Local   authorities ", "local authority"),
+        ("Cafe\u0301 owners", "Caf\u00e9 owner"),  # NFD and NFC spellings of é
+    ]
+    for a, b in same:
+        assert name_key(a) == name_key(b), (a, b)
+    different = [("Researchers", "Co-investigators"), ("Sector", "Sectors and more"),
+                 ("Mental health", "Mental health charities")]
+    for a, b in different:
+        assert name_key(a) != name_key(b), (a, b)
+    assert name_key("Sector") == "sector"  # a generic noun alone is the name itself
+
+
+def test_match_names_refuses_ambiguity_and_follows_aliases() -> None:
+    from synth.published import match_names
+
+    got = match_names(["researchers", "youth organisations", "anchor institutions"],
+                      ["Researcher", "researchers ", "Youth", "Civic anchors"],
+                      {"anchor institution": "Civic anchors"})
+    assert got == {"researchers": None,  # two spellings in the data: not guessed
+                   "youth organisations": "Youth", "anchor institutions": "Civic anchors"}
+    # an alias pointing at a name the data lack matches nothing
+    assert match_names(["faith"], ["Church"], {"faith": "Mosque"}) == {"faith": None}
+
+
+@pytest.mark.parametrize("body, message", [
+    ("kind,published\nrole,x\n", "no column.s. data"),
+    ("kind,published,data\nrole,,Staff\n", "column 'published': empty"),
+    ("kind,published,data\nrole,researchers,Staff\nrole,Researcher,Team\n", "listed twice"),
+    ("kind,published,data\nregion,North,N\n", "kind must be one of role, theme"),
+])
+def test_bad_name_aliases_are_refused(tmp_path, body, message) -> None:
+    from synth._exceptions import DataError
+    from synth.published import load_name_aliases
+
+    (tmp_path / "aliases.csv").write_text(body, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        load_name_aliases(tmp_path)

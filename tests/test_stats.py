@@ -470,4 +470,80 @@ def test_statistics_notebook_is_committed_clean(root):
     assert not any(line.lstrip().startswith(("def ", "class ", "lambda"))
                    for c in code for line in source[id(c)].splitlines())
     text = " ".join(source[id(c)] for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert "reconstructed" in text
+    # the prose is any study's: what concerns the paper or the reconstruction is shown by code,
+    # only for a study compared with the paper or for the shipped reconstruction
+    for word in ("reconstructed", "ensemble", "twelve", "ten at most", "eight questions"):
+        assert word not in text, word
+    assert "wording.statistics_caveat(context)" in " ".join(source.values())
+
+
+# --- what the data allow --------------------------------------------------------------------
+
+
+def test_attempt_turns_not_applicable_into_a_note() -> None:
+    one_question = _data(_paragraphs("FG1", 1, {"C00": 2, "C10": 1})
+                         + _paragraphs("FG2", 1, {"C00": 1, "C10": 3}, start=10), ["A", "B"])
+    out = stats.attempt("chi-square test", stats.theme_question_association, one_question,
+                        n_perm=10)
+    assert out.value is None and not out.ok
+    assert out.notes == ("chi-square test: not computed: the data have codes in one question "
+                         "only, so there is no theme x question table to test",)
+    assert "<li>chi-square test: not computed" in out._repr_html_()
+
+
+def test_count_glm_says_why_not() -> None:
+    one_group = _data(_paragraphs("FG1", 1, {"C00": 2, "C10": 1})
+                      + _paragraphs("FG1", 2, {"C00": 1, "C10": 3}, start=10), ["A", "B"])
+    with pytest.raises(stats.NotApplicable, match="at least two focus groups .* one focus group"):
+        stats.count_glm(one_group)
+    # each question answered by its own single group: question and group cannot be told apart
+    confounded = _data(_paragraphs("FG1", 1, {"C00": 2, "C10": 1})
+                       + _paragraphs("FG2", 2, {"C00": 1, "C10": 3}), ["A", "B"])
+    with pytest.raises(stats.NotApplicable, match="the design is singular: 1 of its 4 terms"):
+        stats.count_glm(confounded)
+
+
+def test_count_glm_warns_of_few_clusters(two_question_data) -> None:
+    fit = stats.count_glm(two_question_data)
+    assert fit.n_clusters == 3
+    assert fit.notes[0].startswith("3 focus groups: cluster-robust standard errors need about 10")
+
+
+def test_attempt_keeps_library_words_and_passes_synth_warnings_on() -> None:
+    import warnings
+
+    import statsmodels
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    def library_warns() -> int:
+        warnings.warn_explicit("IRLS did not converge", ConvergenceWarning,
+                               statsmodels.__file__, 1)
+        warnings.warn_explicit("divide by zero", RuntimeWarning, statsmodels.__file__, 2)
+        return 7
+
+    out = stats.attempt("model", library_warns)
+    assert out.value == 7
+    assert out.notes == ("model: statsmodels warned (ConvergenceWarning): IRLS did not converge",
+                         "model: statsmodels warned (RuntimeWarning): divide by zero")
+
+    def synth_warns() -> int:
+        warnings.warn_explicit("synth's own arithmetic", RuntimeWarning, stats.__file__, 1)
+        return 8
+
+    with pytest.warns(RuntimeWarning, match="synth's own arithmetic"):
+        again = stats.attempt("model", synth_warns)
+    assert again.value == 8 and again.notes == ()
+
+
+def test_intervals_and_sensitivity_with_one_group() -> None:
+    one_group = _data(_paragraphs("FG1", 1, {"C00": 2, "C10": 1})
+                      + _paragraphs("FG1", 2, {"C00": 1, "C10": 3}, start=10), ["A", "B"])
+    intervals = stats.share_intervals(one_group, n_boot=50)
+    assert intervals[["sd_pct", "t_low", "boot_low"]].isna().all().all()
+    assert stats.interval_notes(intervals) == [
+        f"Question {q}: one focus group answered, so its bars have no SD, no t interval and no "
+        "bootstrap interval." for q in (1, 2)]
+    sens = stats.sensitivity(one_group)
+    assert sens.notes and sens.notes[0].startswith("one focus group: leaving a group out")
+    assert (sens.conclusions["logo"] == "0/0").all()
+    assert (sens.conclusions["checks"] == 5).all()  # the leave-one-out check is not counted

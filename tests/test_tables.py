@@ -246,10 +246,11 @@ def test_tables_command_on_a_folder(tiny: CodedData, tmp_path: Path) -> None:
         "table2.csv",
         "table3.csv",
     ]
-    # Table 1 comes from the published record: the paper's eight questions, two topics
+    # Table 1 comes from the study's folder: no questions.csv, so its two questions unworded
     t1 = pd.read_csv(out / "table1.csv")
-    assert t1["question"].tolist() == list(range(1, 9))
-    assert t1["topic"].nunique() == 2
+    assert t1.columns.tolist() == ["question", "text"]
+    assert t1["question"].tolist() == [1, 2]
+    assert t1["text"].tolist() == ["Question 1", "Question 2"]
     before = (out / "table2.csv").read_bytes()
     with pytest.raises(SystemExit):  # argparse refuses an unknown unit before any work
         main(["tables", "--data", str(data), "--out", str(out), "--unit", "words"])

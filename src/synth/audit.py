@@ -6,8 +6,16 @@ through :mod:`synth.analysis` (the same rules the report uses) and a verdict:
 
 - ``match``: equal at the published precision;
 - ``explained``: different, because the paper contradicts itself there; the reason names the
-  entry of ``inconsistencies.csv`` and the resolution taken;
-- ``MISMATCH``: different, with no explanation. ``synth audit`` exits 1 when there is one.
+  entry of ``inconsistencies.csv`` and the resolution taken (only on the shipped reconstruction,
+  where the difference is known to come from the paper; on other data it is a plain mismatch);
+- ``unmatched name``: the claim is about a role or theme the paper names and the data do not
+  (in any spelling :func:`synth.published.name_key` allows, nor through the ``aliases.csv`` of
+  the data folder); the reason lists the closest names of the data;
+- ``MISMATCH``: different, with no explanation. ``synth audit`` exits 1 when there is one, or an
+  unmatched name.
+
+Every row carries ``about``: what the claim is about (its question and subject, or its words), so
+each line of :func:`summary` names its subject.
 
 :func:`infeasibility_demo` shows, by computation, why the per-question percentages are means of
 per-group shares of *coded paragraphs* and not pooled ratios or shares of code occurrences.
@@ -16,7 +24,7 @@ per-group shares of *coded paragraphs* and not pooled ratios or shares of code o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -24,20 +32,38 @@ import numpy as np
 import pandas as pd
 
 from .io import CodedData
-from .published import Published
+from .published import Published, closest_names, match_names
 
 __all__ = [
     "VERDICTS",
+    "about",
     "audit",
     "inconsistencies",
     "summary",
+    "inconsistency_lines",
     "pooled_denominators",
     "min_theme_codes_code_unit",
     "infeasibility_demo",
 ]
 
 #: The possible verdicts of a claim.
-VERDICTS = ("match", "explained", "MISMATCH")
+VERDICTS = ("match", "explained", "unmatched name", "MISMATCH")
+
+
+class _Unmatched(Exception):
+    """A published name with no counterpart in the data."""
+
+    def __init__(self, kind: str, name: str, candidates: list[str], via: str = "") -> None:
+        super().__init__(name)
+        self.kind, self.name, self.candidates, self.via = kind, name, candidates, via
+
+    def reason(self) -> str:
+        close = ", ".join(repr(c[:60]) for c in self.candidates)
+        return (f"the paper's {self.kind} {self.name[:60]!r} matches no {self.kind} of the data"
+                + (f" ({self.via})" if self.via else "")
+                + (f"; closest: {close}" if close else "; no similar name")
+                + "; add a row to aliases.csv (kind,published,data) if it is there by another "
+                "name")
 
 
 # Claims that the paper itself contradicts: claim kind -> a phrase that identifies the entry of
@@ -54,7 +80,9 @@ def _canonical_theme(published: Published, printed: str) -> str:
     return canonical_theme(published, printed)
 
 
-def _reproduce(data: CodedData, published: Published) -> Callable[[pd.Series], Any]:
+def _reproduce(
+    data: CodedData, published: Published, aliases: dict[str, dict[str, str]]
+) -> Callable[[pd.Series], Any]:
     """A function claim row -> reproduced value, closing over one analysis of ``data``."""
     from . import analysis
 
@@ -73,6 +101,27 @@ def _reproduce(data: CodedData, published: Published) -> Callable[[pd.Series], A
         roles = pd.Series(dtype=int)
     topics = published.questions.set_index("question")["topic"]
     data_questions = sorted(int(q) for q in seg["question"].unique())
+    data_themes = [str(t) for t in res.themes["theme"]]
+    data_roles = [str(r) for r in roles.index]
+    role_subjects = published.claims.loc[published.claims["kind"] == "role_count", "subject"]
+    role_of = match_names([str(r) for r in role_subjects.dropna()], data_roles,
+                          aliases.get("role"))
+    theme_of = match_names([str(t) for t in published.themes["theme"]], data_themes,
+                           aliases.get("theme"))
+
+    def role(subject: str) -> str:
+        found = role_of.get(subject)
+        if found is None:
+            raise _Unmatched("role", subject, closest_names(subject, data_roles))
+        return found
+
+    def theme(subject: str) -> str:
+        canonical = _canonical_theme(published, subject)
+        found = theme_of.get(canonical)
+        if found is None:
+            via = f"Appendix 1's name of {subject!r}" if canonical != subject else ""
+            raise _Unmatched("theme", canonical, closest_names(canonical, data_themes), via)
+        return found
 
     def value(row: pd.Series) -> Any:
         kind = row["kind"]
@@ -99,17 +148,17 @@ def _reproduce(data: CodedData, published: Published) -> Callable[[pd.Series], A
         if kind == "group_size_median":
             return float(sizes.median())
         if kind == "role_count":
-            return int(roles.get(subject, 0))
+            return int(roles[role(subject)])
         if kind == "n_questions":
             return len(data_questions)
         if kind == "n_questions_topic":
             return sum(1 for x in data_questions if topics.get(x) == subject)
         if kind == "theme_codes":
-            return int(themes.loc[_canonical_theme(published, subject), "codes"])
+            return int(themes.loc[theme(subject), "codes"])
         if kind == "theme_percent":
-            return float(themes.loc[_canonical_theme(published, subject), "percent"])
+            return float(themes.loc[theme(subject), "percent"])
         if kind == "theme_class":
-            major = bool(themes.loc[_canonical_theme(published, subject), "major"])
+            major = bool(themes.loc[theme(subject), "major"])
             return "major" if major else "minor"
         if kind == "n_major_themes":
             return int(themes["major"].astype(bool).sum())
@@ -118,18 +167,20 @@ def _reproduce(data: CodedData, published: Published) -> Callable[[pd.Series], A
         if kind in ("stat_mean", "stat_median", "stat_sd", "stat_range"):
             return float(res.stats[kind[len("stat_"):]])
         if kind == "question_pct":
-            return float(shares.loc[(q, _canonical_theme(published, subject))])
+            if q not in data_questions:
+                raise KeyError(f"question {q} (the data have no codings in it)")
+            return float(shares.loc[(q, theme(subject))])
         if kind == "question_n_reported":
             return int((selected["question"] == q).sum())
         if kind == "question_reported_class":
-            theme = _canonical_theme(published, subject)
+            name = theme(subject)
             chosen = set(selected.loc[selected["question"] == q, "theme"])
-            if theme not in chosen:
+            if name not in chosen:
                 return "not reported"
-            return "major" if bool(themes.loc[theme, "major"]) else "minor"
+            return "major" if bool(themes.loc[name, "major"]) else "minor"
         if kind == "table_n_subthemes":
-            theme = _canonical_theme(published, subject)
-            rows = coded[(coded["question"] == q) & (coded["theme"] == theme)]
+            name = theme(subject)
+            rows = coded[(coded["question"] == q) & (coded["theme"] == name)]
             return int(rows["subtheme"].nunique())
         if kind == "table_n_quotations":
             texts = seg.loc[(seg["question"] == q) & (seg["text"] != ""), "segment_id"] if (
@@ -162,7 +213,39 @@ def _format(value: Any, decimals: Any) -> str:
     return f"{float(value):.{max(places, 2)}f}"
 
 
-def audit(data: CodedData, published: Published | None = None) -> pd.DataFrame:
+def about(claim: pd.Series | Mapping[str, Any]) -> str:
+    """What a claim is about, in a few words: its question and subject, or its own words.
+
+    Examples
+    --------
+    >>> about({"question": 5, "subject": "funding", "statement": "..."})
+    'Question 5, funding'
+    >>> about({"question": None, "subject": "", "statement": "were categorised into 323 codes"})
+    '“were categorised into 323 codes”'
+    """
+    parts = []
+    q = claim.get("question")
+    if q is not None and not pd.isna(q) and str(q).strip():
+        parts.append(f"Question {int(float(q))}")
+    subject = claim.get("subject")
+    if isinstance(subject, str) and subject.strip():
+        parts.append(subject.strip())
+    if parts:
+        return ", ".join(parts)
+    statement = claim.get("statement")
+    words = " ".join(str(statement).split()) if isinstance(statement, str) else ""
+    if not words:
+        return ""
+    return f"\u201c{words[:70]}{'…' if len(words) > 70 else ''}\u201d"
+
+
+def audit(
+    data: CodedData,
+    published: Published | None = None,
+    *,
+    aliases: dict[str, dict[str, str]] | None = None,
+    reconstruction: bool | None = None,
+) -> pd.DataFrame:
     """Check every claim of the paper against ``data``.
 
     Parameters
@@ -171,14 +254,23 @@ def audit(data: CodedData, published: Published | None = None) -> pd.DataFrame:
         A :class:`synth.io.CodedData`.
     published
         The published record (default: :func:`synth.published.load_published`).
+    aliases
+        The analyst's names for the paper's roles and themes
+        (:func:`synth.published.load_name_aliases`); default the ``aliases.csv`` of the data's
+        folder, if any.
+    reconstruction
+        Whether ``data`` is a reconstruction from the published record (the shipped one, or one
+        of the ensemble's), where a difference the paper's own inconsistencies explain is
+        ``explained``; default: whether the data's folder holds the shipped reconstruction
+        (:func:`synth.checksums.is_shipped_reconstruction`). On other data it is a mismatch.
 
     Returns
     -------
     pandas.DataFrame
-        One row per claim, in ``claims.csv`` order: ``claim_id, kind, question, subject,
+        One row per claim, in ``claims.csv`` order: ``claim_id, kind, question, subject, about,
         published, reproduced, verdict, reason, statement, source``. ``reproduced`` is a string
-        at the published precision (two decimals at least for non-integers), ``verdict`` one
-        of :data:`VERDICTS`.
+        at the published precision (two decimals at least for non-integers; empty for an
+        unmatched name), ``verdict`` one of :data:`VERDICTS`.
 
     Examples
     --------
@@ -187,21 +279,29 @@ def audit(data: CodedData, published: Published | None = None) -> pd.DataFrame:
     >>> table["verdict"].value_counts().to_dict()
     {'match': 156, 'explained': 2}
     """
-    from .published import load_published
+    from .checksums import is_shipped_reconstruction
+    from .published import load_name_aliases, load_published
 
     pub = published if published is not None else load_published()
-    value = _reproduce(data, pub)
+    if aliases is None:
+        aliases = load_name_aliases(data.folder)
+    if reconstruction is None:
+        reconstruction = data.folder is not None and is_shipped_reconstruction(data.folder)
+    value = _reproduce(data, pub, aliases)
     incons = pub.inconsistencies
     rows = []
     for _, claim in pub.claims.iterrows():
         reason = ""
+        unmatched = False
         try:
             got: Any = value(claim)
+        except _Unmatched as exc:
+            got, reason, unmatched = "", exc.reason(), True
         except KeyError as exc:
             got, reason = "not reproducible", f"no rule for {exc.args[0]!r}"
         ok = reason == "" and _same(claim["value"], got, claim["decimals"])
-        verdict = "match" if ok else "MISMATCH"
-        if not ok and claim["kind"] in _EXPLANATIONS:
+        verdict = "match" if ok else ("unmatched name" if unmatched else "MISMATCH")
+        if not ok and not unmatched and reconstruction and claim["kind"] in _EXPLANATIONS:
             phrase = _EXPLANATIONS[claim["kind"]]
             hit = incons[
                 incons["printed"].str.contains(phrase, regex=False)
@@ -217,6 +317,7 @@ def audit(data: CodedData, published: Published | None = None) -> pd.DataFrame:
                 "kind": claim["kind"],
                 "question": claim["question"],
                 "subject": claim["subject"],
+                "about": about(claim),
                 "published": claim["value"],
                 "reproduced": _format(got, claim["decimals"]),
                 "verdict": verdict,
@@ -256,7 +357,7 @@ def summary(table: pd.DataFrame) -> str:
     >>> t = pd.DataFrame({"claim_id": ["C1"], "kind": ["n_codes"], "published": ["3"],
     ...                   "reproduced": ["3"], "verdict": ["match"], "reason": [""]})
     >>> print(summary(t))
-    1 claims: 1 match, 0 explained, 0 MISMATCH
+    1 claims: 1 match, 0 explained, 0 unmatched name, 0 MISMATCH
     """
     counts = table["verdict"].value_counts()
     lines = [
@@ -264,11 +365,34 @@ def summary(table: pd.DataFrame) -> str:
         + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in VERDICTS)
     ]
     for _, row in table[table["verdict"] != "match"].iterrows():
+        subject = row["about"] if "about" in row.index else about(row)
+        result = ("" if row["verdict"] == "unmatched name" else
+                  f", reproduced {row['reproduced']}")
         lines.append(
-            f"  {row['verdict']:<9} {row['claim_id']} {row['kind']}: published {row['published']}, "
-            f"reproduced {row['reproduced']}" + (f" ({row['reason']})" if row["reason"] else "")
+            f"  {row['verdict']:<9} {row['claim_id']} {row['kind']}"
+            + (f" ({subject})" if subject else "") + ": published "
+            f"{row['published']}{result}" + (f" ({row['reason']})" if row["reason"] else "")
         )
     return "\n".join(lines)
+
+
+def inconsistency_lines(table: pd.DataFrame) -> list[str]:
+    """One line per internal inconsistency of the paper: where, what it prints, what Appendix 1
+    says, and the resolution taken.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"inconsistency_id": ["I09"], "source": ["Table 3"],
+    ...                   "printed": ["Funding / The costs"], "appendix": ["Funding / Costs"],
+    ...                   "resolution": ["mapped to Appendix 1's name"]})
+    >>> print(inconsistency_lines(t)[0])
+      I09 [Table 3] prints 'Funding / The costs'; Appendix 1: 'Funding / Costs'; resolution: mapped to Appendix 1's name
+    """
+    return [
+        f"  {row.inconsistency_id} [{row.source}] prints {str(row.printed)!r}; Appendix 1: "
+        f"{str(row.appendix)!r}; resolution: {row.resolution}"
+        for row in table.itertuples(index=False)
+    ]
 
 
 # --- why paragraphs: the infeasibility computation ------------------------------------------

@@ -36,8 +36,8 @@ def _audit_passes(data: CodedData) -> bool:
     """True when :mod:`synth.audit` finds no unexplained mismatch in ``data``."""
     from .audit import audit
 
-    verdicts = audit(data)["verdict"].astype(str)
-    return not bool((verdicts == "MISMATCH").any())
+    verdicts = audit(data, reconstruction=True)["verdict"].astype(str)
+    return not bool(verdicts.isin(["MISMATCH", "unmatched name"]).any())
 
 
 def _reconstruct(seed: int) -> CodedData:

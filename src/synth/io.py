@@ -4,7 +4,7 @@ Three tables make a coded dataset:
 
 - ``coded_segments``: one row per coding reference (a paragraph coded to two codes is two rows
   with the same ``segment_id``);
-- ``codebook``: one row per code, with its subtheme, theme and valence;
+- ``codebook``: one row per code, with its subtheme, theme and (optionally) valence;
 - ``participants`` (optional): one row per participant, with focus group and role.
 
 :func:`load_coded_data` reads them from CSV or XLSX and validates every rule of the schema; a
@@ -86,9 +86,10 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
 #: Optional columns of ``coded_segments`` that have a meaning.
 SEGMENT_OPTIONAL: tuple[str, ...] = ("text", "coder")
 #: Required columns of ``codebook``.
-CODEBOOK_COLUMNS: tuple[str, ...] = ("code_id", "subtheme", "theme", "valence")
-#: Optional columns of ``codebook`` that have a meaning.
-CODEBOOK_OPTIONAL: tuple[str, ...] = ("code",)
+CODEBOOK_COLUMNS: tuple[str, ...] = ("code_id", "subtheme", "theme")
+#: Optional columns of ``codebook`` that have a meaning (without ``valence``, the tables have no
+#: split into successes and challenges).
+CODEBOOK_OPTIONAL: tuple[str, ...] = ("valence", "code")
 #: Required columns of ``participants``.
 PARTICIPANT_COLUMNS: tuple[str, ...] = ("participant_id", "focus_group", "role")
 #: Allowed values of ``codebook.valence``.
@@ -434,8 +435,9 @@ def validate_codebook(
     """Validate ``codebook`` and return it with names cleaned and valence in lower case.
 
     Rules: required columns present; ``code_id``, ``theme`` and ``subtheme`` non-empty; ``code_id``
-    unique; ``valence`` is ``success`` or ``challenge`` (any letter case). Names are compared in
-    Unicode NFC without invisible characters, so two spellings of one theme are one theme.
+    unique; ``valence``, when the column is there, is ``success`` or ``challenge`` (any letter
+    case). Names are compared in Unicode NFC without invisible characters, so two spellings of
+    one theme are one theme.
 
     Raises
     ------
@@ -463,6 +465,8 @@ def validate_codebook(
             column="code_id",
             rows=_rows(dup),
         )
+    if "valence" not in book.columns:  # optional: no success/challenge split
+        return book
     book["valence"] = book["valence"].str.lower()
     bad = ~book["valence"].isin(VALENCES).to_numpy()
     if bad.any():
@@ -666,8 +670,9 @@ class CodedData:
         return sorted(int(q) for q in self.segments["question"].unique())
 
     def coded(self) -> pd.DataFrame:
-        """The segments joined with their code's ``theme``, ``subtheme`` and ``valence``."""
-        cols = ["code_id", "theme", "subtheme", "valence"]
+        """The segments joined with their code's ``theme``, ``subtheme`` and ``valence`` (when
+        the codebook has one)."""
+        cols = [c for c in ("code_id", "theme", "subtheme", "valence") if c in self.codebook]
         return self.segments.merge(self.codebook[cols], on="code_id", how="left", validate="m:1")
 
     def summary(self) -> str:

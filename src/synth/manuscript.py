@@ -3,12 +3,12 @@
 The report calls :func:`write_manuscript` after the notebooks; ``synth manuscript`` runs it alone.
 It writes, from the coded data and the paper's counting rules (:mod:`synth.analysis`):
 
-- ``figures/``: Figures 1-8 sized for a single (85 mm) and a double (170 mm) journal column, as PNG
-  at 300 and 600 dpi, SVG, PDF (TrueType fonts embedded: ``pdf.fonttype`` 42) and TIFF (600 dpi,
-  LZW), each with ``figN.txt`` (the caption, :func:`synth.plots.caption`) and ``figN.csv`` (the
+- ``figures/``: one figure per question (Figures 1-8 for the paper) sized for a single (85 mm)
+  and a double (170 mm) journal column, as PNG at 300 and 600 dpi, SVG, PDF (TrueType fonts
+  embedded: ``pdf.fonttype`` 42) and TIFF (600 dpi, LZW), each with ``figN.txt`` (the caption, :func:`synth.plots.caption`) and ``figN.csv`` (the
   plotted numbers, :func:`synth.plots.figure_table`);
-- ``tables/``: Table 1, Tables 2-9 and Appendix 1 in the paper's layout as CSV, Markdown, LaTeX
-  (``longtable`` fragments; ``preview.tex`` puts them in a document) and DOCX (python-docx), built
+- ``tables/``: Table 1, one table per question and Appendix 1 in the paper's layout as CSV,
+  Markdown, LaTeX (``longtable`` fragments; ``preview.tex`` puts them in a document) and DOCX (python-docx), built
   from :mod:`synth.tables`;
 - ``numbers.json`` and ``numbers.tex``: every number the Results text cites, one LaTeX macro per
   number (``\\QOnePctRelationshipsWithPartners`` = ``28.70``), so that a manuscript's text can be
@@ -55,6 +55,7 @@ from .io import CodedData
 if TYPE_CHECKING:  # pragma: no cover
     from .plots import FigureLayout
     from .published import Published
+    from .study import Study
 
 __all__ = [
     "COLUMN_WIDTHS_MM",
@@ -296,9 +297,12 @@ def numbers_tex(numbers: Mapping[str, Mapping[str, Any]]) -> str:
     >>> numbers_tex({"NCodes": {"value": 323, "text": "323", "what": "codes"}}).splitlines()[-1]
     '\\\\newcommand{\\\\NCodes}{323} % codes'
     """
+    example = next((n for n in numbers if re.fullmatch(r"Q[A-Za-z]*Pct[A-Za-z]+", n)),
+                   next(iter(numbers), "NCodes"))
     lines = [
         "% Every number the Results text cites, computed from the data by synth.manuscript.",
-        "% Use as \\input{numbers.tex}, then e.g. \\QOnePctRelationshipsWithPartners\\%.",
+        f"% Use as \\input{{numbers.tex}}, then e.g. \\{example}"
+        + ("\\%." if "Pct" in example else "."),
     ]
     for name, entry in numbers.items():
         if not re.fullmatch(r"[A-Za-z]+", name):
@@ -325,6 +329,8 @@ def question_sentence(
     question: int,
     reported: Sequence[Mapping[str, Any]],
     intro: str | None = None,
+    *,
+    question_text: str = "",
 ) -> str:
     """The Results sentence for one question, in the paper's wording.
 
@@ -336,8 +342,11 @@ def question_sentence(
         The reported themes in rank order, each with ``theme``, ``pct`` (mean percentage),
         ``major`` (bool) and ``subthemes`` (how many Table N + 1 lists).
     intro
-        The sentence's opening clause (the paper's, e.g. "For successes and achievements in
-        partnership working"); default "For Question N".
+        The sentence's opening clause (the paper's own, when the study is compared with the
+        paper); default "For question N, ‘wording’" with the study's wording of the question,
+        or "For Question N" without it.
+    question_text
+        The study's wording of the question, for the default opening.
 
     Returns
     -------
@@ -385,7 +394,12 @@ def question_sentence(
     else:
         derived = ("derived from " + _listing([number_word(c) for c in counts])
                    + " subthemes, respectively")
-    opening = intro if intro else f"For Question {question}"
+    if intro:
+        opening = intro
+    elif question_text.strip():
+        opening = f"For question {question}, ‘{question_text.strip()}’"
+    else:
+        opening = f"For Question {question}"
     return (f"{opening}, {subject} {themes_text} (Fig.{_NBSP}{question}), {derived} "
             f"(Table{_NBSP}{question + 1}).")
 
@@ -404,13 +418,14 @@ def _published_intros(published: Published | None) -> dict[int, str]:
     return intros
 
 
-def _topics(published: Published | None) -> list[tuple[str, list[int]]]:
-    if published is None:
+def _topics(study: Study | None) -> list[tuple[str, list[int]]]:
+    """The study's topics with their questions, in question order (none without topics)."""
+    if study is None:
         return []
-    questions = published.questions.sort_values("question")
     topics: dict[str, list[int]] = {}
-    for q, topic in zip(questions["question"], questions["topic"], strict=True):
-        topics.setdefault(str(topic), []).append(int(q))
+    for number, question in sorted(study.questions.items()):
+        if question.topic.strip():
+            topics.setdefault(question.topic.strip(), []).append(int(number))
     return list(topics.items())
 
 
@@ -420,6 +435,7 @@ def results_text(
     published: Published | None = None,
     *,
     reconstructed: bool = False,
+    study: Study | None = None,
 ) -> str:
     """``results.md``: a draft Results section whose sentences carry the numbers from the data.
 
@@ -430,10 +446,14 @@ def results_text(
     analysis
         :func:`synth.analysis.analyse` of ``data`` (computed when None).
     published
-        The published record (:func:`synth.published.load_published`): gives each question's
-        opening clause and the topics; without it the sentences open with "For Question N".
+        The published record (:func:`synth.published.load_published`), passed only for a study
+        compared with the paper: it gives each question's opening clause in the paper's words.
+        Without it the sentences open with the study's own wording of the question.
     reconstructed
         Whether ``data`` is the shipped reconstruction (the note at the top says so).
+    study
+        The study (:func:`synth.study.load_study`): the questions' wording and topics (the
+        sections follow the topics); default the study described by the data's folder.
 
     Returns
     -------
@@ -446,6 +466,10 @@ def results_text(
     >>> print(results_text(data, published=published).splitlines()[0])
     # Results (draft generated from the data)
     """
+    from .study import load_study
+
+    if study is None:
+        study = load_study(data.folder)
     result = analysis if analysis is not None else analyse(data)
     numbers = results_numbers(data, result)
     majors, minors = _by_codes(result, True), _by_codes(result, False)
@@ -467,9 +491,10 @@ def results_text(
         "numbers. -->",
         "",
         f"Responses comprising {text('NParagraphs')} paragraphs of text were categorised into "
-        f"{text('NCodes')} codes. Codes were divided into {text('NSubthemes')} subthemes, split "
-        f"between successes and challenges, from which {text('NThemes')} themes were identified "
-        f"(Appendix 1).",
+        f"{text('NCodes')} codes. Codes were divided into {text('NSubthemes')} subthemes"
+        + (", split between successes and challenges," if "valence" in data.codebook.columns
+           else ",")
+        + f" from which {text('NThemes')} themes were identified (Appendix 1).",
     ]
     stats = (f"(mean = {text('CodesMean')}; median = {text('CodesMedian')}; "
              f"SD = {text('CodesSD')}; range = {text('CodesRange')})")
@@ -490,7 +515,8 @@ def results_text(
     if minors:
         noun = "theme" if len(minors) == 1 else "themes"
         verb = "was" if len(minors) == 1 else "were"
-        para.append(f"The remaining {number_word(len(minors))} {noun} with fewer coded responses "
+        remaining = "" if len(minors) == 1 else f" {number_word(len(minors))}"
+        para.append(f"The remaining{remaining} {noun} with fewer coded responses "
                     f"than average ({theme_list(minors)}) {verb} considered "
                     f"{'a minor theme' if len(minors) == 1 else 'minor themes'}.")
     lines += ["", " ".join(para)]
@@ -502,10 +528,10 @@ def results_text(
              "subthemes": subs.get((q, str(t)), 0)}
             for t, p in zip(chosen["theme"], chosen["mean_pct"], strict=True)
         ]
-        return question_sentence(q, reported, intros.get(q))
+        return question_sentence(q, reported, intros.get(q), question_text=study.question_text(q))
 
     done: set[int] = set()
-    for topic, questions in _topics(published):
+    for topic, questions in _topics(study):
         present = [q for q in questions if q in result.questions]
         if not present:
             continue
@@ -562,10 +588,13 @@ def paper_layout(name: str, table: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     ['A', '']
     """
     if name == "table1":
+        listed = [f"{int(q)}. {t}" for q, t in zip(table["question"], table["text"], strict=True)]
+        if "topic" not in table.columns:  # a study whose questions.csv gives no topics
+            return "Table 1. Focus group questions", pd.DataFrame({"Questions": listed})
         topics = [str(t)[:1].upper() + str(t)[1:] for t in table["topic"]]
         return "Table 1. Focus group questions", pd.DataFrame({
             "Topics": _blank_repeats(topics),
-            "Questions": [f"{int(q)}. {t}" for q, t in zip(table["question"], table["text"], strict=True)],
+            "Questions": listed,
         })
     match = re.fullmatch(r"table([2-9]|[1-9][0-9]+)", name)
     if match:
@@ -580,14 +609,18 @@ def paper_layout(name: str, table: pd.DataFrame) -> tuple[str, pd.DataFrame]:
         classes = [f"{str(c)[:1].upper()}{str(c)[1:]} themes" for c in table["class"]]
         counts = [f"{t} {int(n)} ({p:.2f}%)" for t, n, p in
                   zip(table["theme"], table["codes"], table["percent"], strict=True)]
-        return ("Appendix 1. Major and minor themes with subthemes split by successes and "
-                "challenges"), pd.DataFrame({
+        columns: dict[str, list[str]] = {
             "Major/minor theme": _blank_repeats(classes),
             "No. (%age) of codes per theme": _blank_repeats(counts),
-            "Successes/challenges": [str(v)[:1].upper() + str(v)[1:] for v in table["valence"]],
-            "Subthemes (in alphabetical order)": [str(s).replace("; ", "\n")
-                                                  for s in table["subthemes"]],
-        })
+        }
+        split = "valence" in table.columns  # a codebook without valence has no split
+        if split:
+            columns["Successes/challenges"] = [str(v)[:1].upper() + str(v)[1:]
+                                               for v in table["valence"]]
+        columns["Subthemes (in alphabetical order)"] = [str(s).replace("; ", "\n")
+                                                        for s in table["subthemes"]]
+        return ("Appendix 1. Major and minor themes with subthemes"
+                + (" split by successes and challenges" if split else "")), pd.DataFrame(columns)
     raise ValueError(f"not one of the paper's tables: {name!r} (table1-table9, appendix1)")
 
 
@@ -760,8 +793,10 @@ def write_docx_table(caption: str, table: pd.DataFrame, path: str | os.PathLike[
 
 _LATEX_WIDTHS = {
     "table1": (0.2, 0.75),
+    "table1_untopical": (0.95,),
     "question": (0.2, 0.25, 0.5),
     "appendix1": (0.14, 0.24, 0.14, 0.43),
+    "appendix1_unsplit": (0.16, 0.28, 0.51),
 }
 
 
@@ -1143,6 +1178,7 @@ def write_manuscript(
     published: Published | None = None,
     reconstructed: bool | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    study: Study | None = None,
     widths: Sequence[str] = ("single", "double"),
     jobs: int = 1,
     pdf: bool = False,
@@ -1160,14 +1196,18 @@ def write_manuscript(
     analysis
         :func:`synth.analysis.analyse` of ``data`` (computed, unit ``paragraph``, when None).
     published
-        The published record for Table 1, the Results wording and the topics; loaded from
-        ``data/raw/published`` when None and available (Table 1 is left out without it).
+        The published record, for the Results wording in the paper's words; used only when the
+        study is compared with the paper (loaded from ``data/raw/published`` when None).
     reconstructed
         Whether the data are the shipped reconstruction (decides the captions' wording); when None,
         decided by :func:`synth.checksums.is_shipped_reconstruction` on ``data_dir`` or the data's
         folder.
     data_dir
         The data folder, recorded in the provenance as the notebooks' ``data_dir`` parameter.
+    study
+        The study: Table 1, the questions' wording in the captions and the Results draft, and
+        whether it is compared with the paper (default: :func:`synth.study.load_study` of the
+        data folder).
     widths
         The column widths to draw (``"single"``, ``"double"``).
     jobs
@@ -1204,16 +1244,23 @@ def write_manuscript(
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
+    from .study import load_study
+
     result = analysis if analysis is not None else analyse(data)
-    if published is None:
+    folder = Path(data_dir) if data_dir is not None else (
+        Path(next(iter(data.paths.values()))).parent if data.paths else None)
+    if study is None:
+        study = load_study(folder)
+    if not study.compare_to_paper:
+        published = None  # another study: nothing is worded or numbered after the paper
+    elif published is None:
         try:
             from .published import load_published
 
             published = load_published()
         except Exception:  # the published record is optional here
             published = None
-    folder = Path(data_dir) if data_dir is not None else (
-        Path(next(iter(data.paths.values()))).parent if data.paths else None)
+    texts = study.question_texts()
     if reconstructed is None:
         reconstructed = bool(folder is not None and is_shipped_reconstruction(folder))
     params_base: dict[str, Any] = {"data_dir": str(folder) if folder is not None else None,
@@ -1250,13 +1297,13 @@ def write_manuscript(
         table.to_csv(csv, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
         record(csv, kind="figure data", **figure)
         text = out / "figures" / f"fig{q}.txt"
-        text.write_text(caption(q, table, reconstructed=reconstructed, unit=result.unit) + "\n",
+        text.write_text(caption(q, table, reconstructed=reconstructed, unit=result.unit,
+                                question_text=texts.get(q, "")) + "\n",
                         encoding="utf-8", newline="\n")
         record(text, kind="caption", **figure)
         note(f"  manuscript: Figure {q} ({', '.join(widths)} column)")
 
-    questions = published.questions if published is not None else None
-    built = build_tables(data, result, questions)
+    built = build_tables(data, result, study)
     names = [n for n in built if n == "table1" or re.fullmatch(r"table\d+", n)
              or n == "appendix1"]
     names.sort(key=lambda n: (n == "appendix1", int(n[5:]) if n.startswith("table") else 0))
@@ -1266,10 +1313,10 @@ def write_manuscript(
         params = dict(params_base)
         if name == "table1":
             notebook, kind = "notebooks/00_data_and_participants.ipynb", "Table 1"
-            widths_tex = _LATEX_WIDTHS["table1"]
+            widths_tex = _LATEX_WIDTHS["table1" if layout.shape[1] == 2 else "table1_untopical"]
         elif name == "appendix1":
             notebook, kind = "notebooks/10_themes_appendix1.ipynb", "Appendix 1"
-            widths_tex = _LATEX_WIDTHS["appendix1"]
+            widths_tex = _LATEX_WIDTHS["appendix1" if layout.shape[1] == 4 else "appendix1_unsplit"]
         else:
             number = int(name[5:])
             notebook, kind = "notebooks/20_question.ipynb", f"Table {number}"
@@ -1305,7 +1352,8 @@ def write_manuscript(
     path.write_text(numbers_tex(numbers), encoding="utf-8", newline="\n")
     record(path, **nums_info)
     path = out / "results.md"
-    path.write_text(results_text(data, result, published, reconstructed=reconstructed),
+    path.write_text(results_text(data, result, published, reconstructed=reconstructed,
+                                 study=study),
                     encoding="utf-8", newline="\n")
     record(path, **{**nums_info, "kind": "text", "made_by": "synth.manuscript.results_text"})
     path = out / "preview.tex"

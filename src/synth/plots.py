@@ -1,4 +1,4 @@
-"""Figures 1-8: for each question, the mean percentage of codes per theme with ±1 SD error bars.
+"""The question figures: for each question, the mean percentage of codes per theme with ±1 SD.
 
 The paper's figures ("Question N: Themes and percentage of codes (error bars +/- 1 SD)") are bar
 charts of every theme, the bar being the mean over the focus groups that answered the question and
@@ -9,7 +9,12 @@ the error bar one sample SD over them. This module draws them in seaborn's style
 - :func:`save_figure` writes PNG (300 dpi), SVG and PDF with the same bytes on every run;
 - :func:`caption` says which values the paper pins and which come from the data at hand;
 - :func:`draw_figure` is the one function that draws Figure N, whichever command asks, at a
-  :class:`FigureLayout` (the report's, or a journal column's);
+  :class:`FigureLayout` (the report's, or a journal column's).
+
+Figures are numbered by the study's own questions (Figure N shows Question N, whichever numbers
+the study uses). A title carries the question's wording only when the caller passes the study's
+wording (:meth:`synth.study.Study.question_texts`); otherwise it is "Question N". Nothing here
+takes wording from the paper.
 - :func:`write_figure` and :func:`write_figures` put it together with the CSV and the caption.
 
 Reported themes (the 50% rule) are hatched with a dark edge; major and minor themes (Appendix 1)
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +58,9 @@ __all__ = [
     "draw_figure",
     "write_figure",
     "write_figures",
+    "FIGURES_MANIFEST",
+    "write_figures_manifest",
+    "stale_figures",
 ]
 
 #: The columns of ``figN.csv``, in order: exactly the values :func:`plot_question` draws.
@@ -69,6 +78,9 @@ FIGSIZE: tuple[float, float] = (10.0, 6.5)
 _TITLE_WIDTH = 80
 _TICK_WIDTH = 24
 _UNIT_NOUN = {"paragraph": "coded paragraphs", "code": "code occurrences"}
+#: The list of figure files synth wrote into a shared figures folder, with their checksums.
+FIGURES_MANIFEST = ".synth-figures"
+_FIGURE_FILE = re.compile(r"fig[0-9]+\.(?:png|svg|pdf|csv|txt)")
 
 
 def _quiet(message: str) -> None:
@@ -84,7 +96,10 @@ def _default_palette() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _published_question_texts() -> dict[int, str]:
-    """The questions' texts from the published record (Table 1), or {} when it is unavailable."""
+    """The paper's questions (Table 1 of the published record), or {} when it is unavailable.
+
+    Not a default of any figure here: a caller that compares with the paper passes these itself.
+    """
     try:
         from .published import load_published
 
@@ -203,8 +218,7 @@ def plot_question(
         The column with each bar's error half-width (default ``"sd_pct"``), or None for no error
         bars. Missing values (one group answered) draw no error bar.
     title
-        The title; default "Question N: " and the question's text from the published record
-        (:mod:`synth.published`), wrapped, or just "Question N" when the record is unavailable.
+        The title; default "Question N" (pass the question's wording in the title to show it).
     theme_order
         The themes to draw, in order; default every theme of ``data`` in the order of its rows
         (codebook order for the package's tables).
@@ -357,8 +371,7 @@ def plot_question(
     ax.set_xlabel("Theme")
     ax.set_ylabel("Percentage of codes")
     if title is None:
-        text = _published_question_texts().get(int(question)) if question is not None else None
-        title = _title(question, text)
+        title = _title(question, None)
     ax.set_title(title, fontsize=10, loc="left")
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
@@ -437,6 +450,7 @@ def caption(
     *,
     reconstructed: bool,
     unit: str = "paragraph",
+    question_text: str = "",
 ) -> str:
     """A figure's caption, saying which values the paper pins and which come from the data.
 
@@ -453,6 +467,8 @@ def caption(
         computed from the data.
     unit
         The counting unit the figure was drawn with.
+    question_text
+        The question's wording in the study, quoted after "Question N" when given.
 
     Returns
     -------
@@ -476,8 +492,9 @@ def caption(
         f"{t} ({v:.2f}%)" for t, v in zip(picked["theme"], picked["mean_pct"], strict=True)
     )
     groups = "focus group" if n == 1 else "focus groups"
+    asked = f" (“{question_text.strip()}”)" if question_text.strip() else ""
     bars = (
-        f"Figure {question}. Question {question}: themes and percentage of codes. Each bar is the "
+        f"Figure {question}. Question {question}{asked}: themes and percentage of codes. Each bar is the "
         f"mean, over the {n} {groups} that answered Question {question}, of the percentage of a "
         f"group's {noun} that fall in the theme; "
         + (
@@ -561,8 +578,9 @@ def draw_figure(
     layout
         Size, fonts and placement (default :data:`REPORT_LAYOUT`).
     questions_text
-        Question number to text, for the title; default the published record's Table 1 when it is
-        available, else the title is "Question N".
+        Question number to wording, for the title (the study's own,
+        :meth:`synth.study.Study.question_texts`); a question without wording, or no mapping at
+        all, is titled "Question N".
 
     Returns
     -------
@@ -590,7 +608,7 @@ def draw_figure(
     table = figure_table(analysis, question)
     majors = set(analysis.themes.loc[analysis.themes["major"].astype(bool), "theme"])
     if layout.title:
-        texts = dict(questions_text) if questions_text is not None else _published_question_texts()
+        texts = dict(questions_text) if questions_text is not None else {}
         title = _title(question, texts.get(question))
     else:
         title = ""
@@ -675,8 +693,10 @@ def write_figure(
     table = figure_table(analysis, question)
     written.append(write_table(table[list(FIGURE_COLUMNS)], folder / f"{stem}.csv"))
     text = folder / f"{stem}.txt"
+    wording = (questions_text or {}).get(question, "")
     text.write_text(
-        caption(question, table, reconstructed=reconstructed, unit=analysis.unit) + "\n",
+        caption(question, table, reconstructed=reconstructed, unit=analysis.unit,
+                question_text=wording) + "\n",
         encoding="utf-8",
         newline="\n",
     )
@@ -726,3 +746,81 @@ def write_figures(
         written += files
         say(f"  Figure {question}: fig{question}.png, .svg, .pdf, .csv, .txt")
     return written
+
+
+def write_figures_manifest(folder: str | os.PathLike[str], files: Iterable[Path]) -> Path:
+    """Record in ``folder/.synth-figures`` the figure files synth wrote, with their SHA-256.
+
+    A later :func:`stale_figures` removes only files listed here whose bytes are unchanged, so
+    a figure an analyst edited or put there by hand is never deleted.
+
+    Parameters
+    ----------
+    folder
+        Where the manifest goes (a temporary folder merged into the figures folder).
+    files
+        The figure files written (their names are recorded; the files are read for the sums).
+
+    Returns
+    -------
+    Path
+        The manifest.
+
+    Examples
+    --------
+    >>> _ = (tmp / "fig3.csv").write_text("theme\\n")
+    >>> write_figures_manifest(tmp, [tmp / "fig3.csv"]).read_text().split()[1]
+    'fig3.csv'
+    """
+    from .checksums import sha256_file
+
+    lines = [f"{sha256_file(Path(f))}  {Path(f).name}\n" for f in sorted(files, key=str)
+             if _FIGURE_FILE.fullmatch(Path(f).name)]
+    path = Path(folder) / FIGURES_MANIFEST
+    path.write_text("".join(lines), encoding="utf-8", newline="\n")
+    return path
+
+
+def stale_figures(folder: str | os.PathLike[str], keep: Iterable[str]) -> list[Path]:
+    """Figure files of an earlier run that a new run does not write again (questions now gone).
+
+    Only ``fig<N>.png/.svg/.pdf/.csv/.txt`` files listed in ``folder/.synth-figures`` (what synth
+    wrote there before) and still holding the bytes it wrote are returned; nothing else in the
+    folder is ever touched.
+
+    Parameters
+    ----------
+    folder
+        The figures folder (it may not exist yet).
+    keep
+        Names of the files the new run writes.
+
+    Returns
+    -------
+    list of Path
+        The files to remove once the new figures are in place, in name order.
+
+    Examples
+    --------
+    >>> old = tmp / "figs"; old.mkdir()
+    >>> for name in ("fig1.csv", "fig9.csv", "fig9.txt", "notes.txt"):
+    ...     _ = (old / name).write_text(name)
+    >>> _ = write_figures_manifest(old, [old / "fig1.csv", old / "fig9.csv"])
+    >>> [p.name for p in stale_figures(old, ["fig1.csv"])]
+    ['fig9.csv']
+    """
+    from .checksums import sha256_file
+
+    base = Path(folder)
+    manifest = base / FIGURES_MANIFEST
+    if not manifest.is_file():
+        return []
+    kept = set(keep)
+    stale = []
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        path = base / name
+        if (_FIGURE_FILE.fullmatch(name) and name not in kept and path.is_file()
+                and not path.is_symlink() and sha256_file(path) == digest):
+            stale.append(path)
+    return sorted(stale)

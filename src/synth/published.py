@@ -10,11 +10,27 @@ per question, the themes the Results text reports with their published percentag
 Name matching is exact: a printed name resolves when Appendix 1 prints it (under that theme, for a
 subtheme) or when ``aliases.csv`` lists it. Differences of case are reconciled only where
 ``aliases.csv`` records them, so an unreviewed spelling is an error rather than a silent guess.
+
+Matching the paper's names to *another dataset's* names (roles and themes, for the audit) is
+looser, because real data are not spelled like the paper's tables: :func:`name_key` ignores
+letter case, spacing, Unicode form (NFC), punctuation and hyphens ("&" reads "and"), a plural "s"
+on any word, and
+one trailing generic noun (:data:`GENERIC_NOUNS`: "sector", "organisation(s)"); so "Principal
+investigator" is "principal investigators" and "Community and voluntary" is "community and
+voluntary sector". :func:`match_names` applies it, after the analyst's own ``aliases.csv`` in the
+data folder (:func:`load_name_aliases`: ``kind,published,data``), and :func:`closest_names`
+suggests candidates for a name that matches nothing.
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
+import io
 import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +49,13 @@ __all__ = [
     "canonical_names",
     "reported_themes",
     "EXTRA_NOTE",
+    "GENERIC_NOUNS",
+    "NAME_ALIASES_FILE",
+    "NAME_KINDS",
+    "name_key",
+    "match_names",
+    "closest_names",
+    "load_name_aliases",
 ]
 
 #: The files of the published record and their columns, in order.
@@ -356,15 +379,18 @@ def reported_themes(published: Published) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Paper:
-    """The paper's bibliographic record (``data/raw/published/paper.toml``)."""
+    """The paper's bibliographic record (``data/raw/published/paper.toml``), and how the paper
+    says its coding was done (``coding``, optional)."""
 
     title: str
     citation: str
     doi: str
+    coding: str = ""
 
 
 def load_paper(folder: str | os.PathLike[str] | None = None) -> Paper:
-    """Read ``paper.toml`` of the published record: the paper's title, citation and DOI.
+    """Read ``paper.toml`` of the published record: the paper's title, citation and DOI, and
+    its description of how the coding was done.
 
     Raises
     ------
@@ -388,4 +414,164 @@ def load_paper(folder: str | os.PathLike[str] | None = None) -> Paper:
     missing = [k for k in ("title", "citation", "doi") if not isinstance(document.get(k), str)]
     if missing:
         raise DataError(f"lacks {', '.join(missing)}", path=path)
-    return Paper(document["title"], document["citation"], document["doi"])
+    coding = document.get("coding", "")
+    if not isinstance(coding, str):
+        raise DataError("'coding' must be text in quotes", path=path)
+    return Paper(document["title"], document["citation"], document["doi"], coding)
+
+
+# --- the paper's names and another dataset's ------------------------------------------------------
+
+#: Trailing nouns a name may carry or leave out ("community and voluntary [sector]").
+GENERIC_NOUNS: tuple[str, ...] = ("sector", "organisation", "organization")
+#: The analyst's table of names in a data folder: which data name a published name stands for.
+NAME_ALIASES_FILE = "aliases.csv"
+#: The kinds of name the audit matches.
+NAME_KINDS: tuple[str, ...] = ("role", "theme")
+
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212/"
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def name_key(name: str) -> str:
+    """The form in which two spellings of one name are equal.
+
+    NFC, case-folded, "&" as "and", hyphens and dashes as spaces, other punctuation dropped, whitespace
+    collapsed, each word singular (a plural "s" or "ies" dropped), and one trailing generic noun
+    (:data:`GENERIC_NOUNS`) dropped when other words remain.
+
+    Examples
+    --------
+    >>> name_key("Principal investigators"), name_key("principal  investigator")
+    ('principal investigator', 'principal investigator')
+    >>> name_key("Community and voluntary sector") == name_key("community and voluntary")
+    True
+    >>> name_key("Arts-and-health sector"), name_key("Youth organisations")
+    ('art and health', 'youth')
+    >>> name_key("Mental health charities")
+    'mental health charity'
+    """
+    text = unicodedata.normalize("NFC", str(name)).casefold().replace("&", " and ")
+    text = text.translate({ord(c): " " for c in _DASHES})
+    text = re.sub(r"[^\w\s]", "", text)
+    words = [_singular(w) for w in text.split()]
+    if len(words) > 1 and words[-1] in GENERIC_NOUNS:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def load_name_aliases(folder: str | os.PathLike[str] | None) -> dict[str, dict[str, str]]:
+    """The analyst's ``aliases.csv`` of a data folder: published name to data name, per kind.
+
+    The file has columns ``kind`` (``role`` or ``theme``), ``published`` (the name as the paper
+    prints it) and ``data`` (the name the data use for it). It is optional.
+
+    Returns
+    -------
+    dict
+        ``{kind: {name_key(published): data name}}``; empty without the file.
+
+    Raises
+    ------
+    DataError
+        The file is not UTF-8 CSV with those columns, a kind is unknown, a cell is empty, or a
+        published name is listed twice for one kind (the message names the row).
+
+    Examples
+    --------
+    >>> _ = (tmp / "aliases.csv").write_text("kind,published,data\\nrole,researchers,Staff\\n")
+    >>> load_name_aliases(tmp)
+    {'role': {'researcher': 'Staff'}}
+    """
+    if folder is None:
+        return {}
+    path = Path(folder) / NAME_ALIASES_FILE
+    if not path.is_file():
+        return {}
+    if path.stat().st_size > 1 << 20:
+        raise DataError("is larger than 1024 KiB", path=path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("is not UTF-8 text; save it as UTF-8", path=path) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [h.strip().lower() for h in rows[0]] if rows else []
+    missing = [c for c in ("kind", "published", "data") if c not in header]
+    if missing:
+        raise DataError(f"no column(s) {', '.join(missing)}; expected kind,published,data",
+                        path=path)
+    at = {c: header.index(c) for c in ("kind", "published", "data")}
+    out: dict[str, dict[str, str]] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}
+        for column, value in cells.items():
+            if not value:
+                raise DataError("empty", path=path, column=column, rows=[line])
+        kind = cells["kind"].lower()
+        if kind not in NAME_KINDS:
+            raise DataError(f"kind must be one of {', '.join(NAME_KINDS)}, got "
+                            f"{cells['kind'][:40]!r}", path=path, column="kind", rows=[line])
+        key = name_key(cells["published"])
+        if key in out.get(kind, {}):
+            raise DataError(f"the {kind} {cells['published'][:60]!r} is listed twice", path=path,
+                            column="published", rows=[line])
+        out.setdefault(kind, {})[key] = cells["data"]
+    return out
+
+
+def match_names(
+    wanted: Iterable[str], available: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """Which of ``available`` (the data's names) each of ``wanted`` (the paper's) stands for.
+
+    In order: the analyst's alias (keyed by :func:`name_key` of the published name; it must name
+    a name of the data, in any spelling :func:`name_key` allows), the same string, then the one
+    name of the data with the same :func:`name_key`. A name with no match, or with several
+    names of the data sharing its key, maps to None.
+
+    Examples
+    --------
+    >>> match_names(["principal investigators", "faith organisations", "researchers"],
+    ...             ["Principal investigator", "Faith", "Staff"], {"researcher": "staff"})
+    {'principal investigators': 'Principal investigator', 'faith organisations': 'Faith', 'researchers': 'Staff'}
+    """
+    names = list(dict.fromkeys(str(a) for a in available))
+    by_key: dict[str, list[str]] = {}
+    for n in names:
+        by_key.setdefault(name_key(n), []).append(n)
+    known = set(names)
+    out: dict[str, str | None] = {}
+    for name in wanted:
+        target = (aliases or {}).get(name_key(name))
+        candidates: list[str]
+        if target is not None:
+            candidates = [target] if target in known else by_key.get(name_key(target), [])
+        elif name in known:
+            candidates = [name]
+        else:
+            candidates = by_key.get(name_key(name), [])
+        out[name] = candidates[0] if len(candidates) == 1 else None
+    return out
+
+
+def closest_names(name: str, available: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` names of the data most like ``name`` (compared by :func:`name_key`).
+
+    Examples
+    --------
+    >>> closest_names("co-investigators", ["Co investigator lead", "Researcher", "Coinvestigator"])
+    ['Coinvestigator', 'Co investigator lead']
+    """
+    names = list(dict.fromkeys(str(a) for a in available))
+    keys = {name_key(a): a for a in reversed(names)}
+    found = difflib.get_close_matches(name_key(name), list(keys), n=n, cutoff=0.6)
+    return [keys[k] for k in found]

@@ -28,6 +28,13 @@ paper, not about the study's unpublished transcripts.
 
 All randomness is seeded (:data:`DEFAULT_SEED`), all resampling is vectorised, and no function
 prints; long runs report progress through a ``say`` callback.
+
+**What the data allow.** Each statistic runs when the data allow it. When they do not (one
+question: no theme x question test; one focus group: no SD, no bootstrap, no count model; a
+singular design: no GLM) the function raises :class:`NotApplicable` with the reason, and
+:func:`attempt` turns that into a short note. :func:`attempt` also turns a warning that a library
+(statsmodels, scipy, numpy...) raises while computing a statistic into a note in the library's
+words; a warning raised by synth's own code is passed on, so the test suite still fails on it.
 """
 
 from __future__ import annotations
@@ -36,12 +43,12 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from ._exceptions import DataError
+from ._exceptions import SynthError
 from ._stats.core import (
     as_generator,
     chi_square_statistic,
@@ -60,6 +67,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_SEED",
+    "FEW_CLUSTERS",
+    # what the data allow
+    "NotApplicable",
+    "Outcome",
+    "attempt",
+    "interval_notes",
     # 1. uncertainty
     "t_interval",
     "cluster_bootstrap",
@@ -85,6 +98,152 @@ __all__ = [
 
 #: The seed every resampling function uses unless told otherwise (the article number, 23:135).
 DEFAULT_SEED = 23135
+#: Below this many focus groups (clusters), cluster-robust standard errors are unreliable.
+FEW_CLUSTERS = 10
+
+T = TypeVar("T")
+
+
+# --- what the data allow --------------------------------------------------------------------
+
+
+class NotApplicable(SynthError):
+    """A statistic the data cannot support (the message says why, in a few words)."""
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """A statistic as :func:`attempt` computed it: its value, or None, and the notes to show.
+
+    Attributes
+    ----------
+    value
+        What the function returned, or None when it could not run.
+    notes
+        Why it did not run, what it could not do, and the warnings libraries raised, one short
+        line each.
+    """
+
+    value: T | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the statistic was computed."""
+        return self.value is not None
+
+    def _repr_html_(self) -> str:
+        import html
+
+        if not self.notes:
+            return ""
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return f'<div class="synth-note"><ul>{items}</ul></div>'
+
+    def __repr__(self) -> str:
+        return "\n".join(self.notes)
+
+
+def _package_of(record: warnings.WarningMessage) -> str | None:
+    """The library a warning came from, or None when it is synth's own.
+
+    A warning class a library defines (statsmodels' ``ConvergenceWarning``, scipy's
+    ``ConstantInputWarning``) names its library, wherever the warning points. A built-in class
+    (``RuntimeWarning``, ``FutureWarning``...) is the library's when it points into the library's
+    files, and synth's own when it points into synth's (its arithmetic, its use of an API).
+    """
+    from pathlib import Path
+
+    owner = record.category.__module__.split(".")[0]
+    if owner not in ("builtins", "warnings", "synth"):
+        return owner
+    path = Path(record.filename)
+    here = Path(__file__).resolve().parent
+    try:
+        if path.resolve().is_relative_to(here):
+            return None
+    except OSError:  # pragma: no cover - an unreadable path is not synth's
+        pass
+    parts = path.parts
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            i = len(parts) - 1 - parts[::-1].index(marker)
+            if i + 1 < len(parts):
+                return parts[i + 1].removesuffix(".py")
+    return path.stem
+
+
+def attempt(label: str, function: Callable[..., T], *args: object, **kwargs: object) -> Outcome[T]:
+    """Compute a statistic, turning what the data do not allow, and library warnings, into notes.
+
+    Parameters
+    ----------
+    label
+        What the statistic is, to open each note ("chi-square test").
+    function
+        The statistic; called as ``function(*args, **kwargs)``.
+    *args, **kwargs
+        Its arguments.
+
+    Returns
+    -------
+    Outcome
+        The value and the notes: ``"<label>: not computed: <reason>"`` for a
+        :class:`NotApplicable`, ``"<label>: <package> warned (<class>): <message>"`` for each
+        distinct warning a library raised. A warning raised by synth's own code is re-raised as
+        a warning, and any other exception propagates.
+
+    Examples
+    --------
+    >>> def needs_two(values):
+    ...     if len(values) < 2:
+    ...         raise NotApplicable("one value, so no spread")
+    ...     return max(values) - min(values)
+    >>> attempt("range", needs_two, [4]).notes
+    ('range: not computed: one value, so no spread',)
+    >>> attempt("range", needs_two, [4, 9]).value
+    5
+    """
+    notes: list[str] = []
+    value: T | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = function(*args, **kwargs)
+        except NotApplicable as exc:
+            notes.append(f"{label}: not computed: {exc}")
+    own = []
+    for record in caught:
+        package = _package_of(record)
+        if package is None:
+            own.append(record)
+            continue
+        message = " ".join(str(record.message).split())
+        note = f"{label}: {package} warned ({record.category.__name__}): {message[:300]}"
+        if note not in notes:
+            notes.append(note)
+    for record in own:
+        warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return Outcome(value, tuple(notes))
+
+
+def interval_notes(intervals: pd.DataFrame) -> list[str]:
+    """What the intervals of :func:`share_intervals` could not give, question by question.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"question": [1, 1, 2], "theme": ["A", "B", "A"],
+    ...                       "n_groups": [3, 3, 1]})
+    >>> interval_notes(table)
+    ['Question 2: one focus group answered, so its bars have no SD, no t interval and no bootstrap interval.']
+    """
+    out = []
+    firsts = intervals.drop_duplicates("question")
+    for q, n in zip(firsts["question"], firsts["n_groups"], strict=True):
+        if int(n) < 2:
+            out.append(f"Question {int(q)}: one focus group answered, so its bars have no SD, "
+                       "no t interval and no bootstrap interval.")
+    return out
 
 
 # --- 1. uncertainty of the per-question percentages -----------------------------------------
@@ -419,7 +578,9 @@ def theme_question_association(
     Raises
     ------
     ValueError
-        ``n_perm < 1``, or fewer than two themes or questions with codes.
+        ``n_perm < 1``.
+    NotApplicable
+        Fewer than two questions or two themes have codes (there is no table to test).
 
     Examples
     --------
@@ -431,7 +592,16 @@ def theme_question_association(
 
     if n_perm < 1:
         raise ValueError(f"n_perm must be at least 1, got {n_perm}")
-    result = chi_square_test(theme_question_table(data))
+    counts = theme_question_table(data)
+    n_questions = int((counts.sum(axis=0) > 0).sum())
+    n_themes = int((counts.sum(axis=1) > 0).sum())
+    if n_questions < 2:
+        raise NotApplicable("the data have codes in one question only, so there is no "
+                            "theme x question table to test")
+    if n_themes < 2:
+        raise NotApplicable("the data have codes in one theme only, so there is no "
+                            "theme x question table to test")
+    result = chi_square_test(counts)
     occ = code_occurrences(data)
     rows = list(result.table.index)
     cols = list(result.table.columns)
@@ -530,6 +700,9 @@ class GLMResult:
         Number of focus groups.
     data
         The model frame: ``focus_group, question, theme, count``.
+    notes
+        What the reader should know about the fit (few clusters, an interaction test that could
+        not be formed), one line each.
     """
 
     coefficients: pd.DataFrame
@@ -540,6 +713,7 @@ class GLMResult:
     n_obs: int
     n_clusters: int
     data: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 def count_glm(data: CodedData) -> GLMResult:
@@ -564,15 +738,17 @@ def count_glm(data: CodedData) -> GLMResult:
 
     Raises
     ------
-    DataError
-        Fewer than two themes, questions or focus groups with codes.
+    NotApplicable
+        Fewer than two themes, questions or focus groups with codes, or a singular design (a
+        term of the model that the data cannot separate from the others).
 
     Notes
     -----
-    With ten clusters the cluster-robust covariance has rank at most nine, so it serves the
-    individual standard errors but not a joint Wald test of the interaction terms (77 for the
-    study's twelve themes and eight questions); hence the
-    likelihood-ratio test, read together with the dispersion.
+    With G clusters the cluster-robust covariance has rank at most G - 1, so it serves the
+    individual standard errors but not a joint Wald test of the many interaction terms; hence
+    the likelihood-ratio test, read together with the dispersion. With fewer than
+    :data:`FEW_CLUSTERS` groups the cluster-robust standard errors themselves are unreliable,
+    and the result's ``notes`` say so.
 
     Examples
     --------
@@ -592,15 +768,31 @@ def count_glm(data: CodedData) -> GLMResult:
     totals = frame.groupby("theme")["count"].transform("sum")
     frame = frame[totals > 0].reset_index(drop=True)
     for col, what in (("theme", "themes"), ("question", "questions"), ("focus_group", "focus groups")):
-        if frame[col].nunique() < 2:
-            raise DataError(f"a count model needs at least two {what} with codes", path="coded_segments")
+        n = frame[col].nunique()
+        if n < 2:
+            one = {"theme": "one theme", "question": "one question",
+                   "focus_group": "one focus group"}[col]
+            raise NotApplicable(f"a count model needs at least two {what} with codes; the data "
+                                f"have {one if n == 1 else 'none'}")
     frame["question"] = frame["question"].astype(int).astype(str).str.zfill(2)
     clusters = pd.factorize(frame["focus_group"], sort=True)[0]
     family = sm.families.Poisson()
     main = "count ~ C(theme) + C(question) + C(focus_group)"
-    fit = smf.glm(main, data=frame, family=family).fit(
-        cov_type="cluster", cov_kwds={"groups": clusters}
-    )
+    model = smf.glm(main, data=frame, family=family)
+    rank = int(np.linalg.matrix_rank(model.exog))
+    if rank < model.exog.shape[1]:
+        raise NotApplicable(
+            f"the design is singular: {model.exog.shape[1] - rank} of its "
+            f"{model.exog.shape[1]} terms cannot be told apart from the others in these data "
+            "(for example, questions each answered by a different single group)"
+        )
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": clusters})
+    n_clusters = int(clusters.max() + 1)
+    notes = []
+    if n_clusters < FEW_CLUSTERS:
+        notes.append(f"{n_clusters} focus groups: cluster-robust standard errors need about "
+                     f"{FEW_CLUSTERS} or more clusters to be trusted, so read the standard errors "
+                     "and p-values of the coefficients as rough.")
     tq_total = frame.groupby(["theme", "question"])["count"].transform("sum")
     n_empty_cells = int(frame.loc[tq_total == 0, ["theme", "question"]].drop_duplicates().shape[0])
     # theme x question as one factor of the cells present: the same model as
@@ -617,6 +809,9 @@ def count_glm(data: CodedData) -> GLMResult:
     rank_inter = int(round(inter.df_model)) + 1 + n_empty_cells
     lr_df = rank_inter - rank_main
     lr = float(fit.deviance - inter.deviance)
+    if lr_df <= 0:
+        notes.append("the interaction model adds no parameter here, so there is no "
+                     "likelihood-ratio test of the theme x question interaction.")
     coef = pd.DataFrame(
         {
             "term": fit.params.index,
@@ -634,8 +829,9 @@ def count_glm(data: CodedData) -> GLMResult:
         lr_pvalue=float(sstats.chi2.sf(lr, lr_df)) if lr_df > 0 else float("nan"),
         dispersion=float(fit.pearson_chi2 / fit.df_resid),
         n_obs=int(fit.nobs),
-        n_clusters=int(clusters.max() + 1),
+        n_clusters=n_clusters,
         data=frame,
+        notes=tuple(notes),
     )
 
 
@@ -668,6 +864,9 @@ class Sensitivity:
     major
         ``theme, codes, major_mean, major_median`` and ``major_logo`` (how many of the
         leave-one-out analyses classify it major).
+    notes
+        The checks the data could not support (one focus group: no leave-one-group-out), one
+        line each.
     """
 
     conclusions: pd.DataFrame
@@ -675,6 +874,7 @@ class Sensitivity:
     sd_comparison: pd.DataFrame
     leave_one_out: pd.DataFrame
     major: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 _SCENARIOS = ("unit_code", "participants", "median_threshold", "rule_40", "rule_60")
@@ -781,6 +981,10 @@ def sensitivity(
         logo_sets.append(_reported_sets(part.selected))
         logo_major.append(tuple(part.themes.loc[part.themes["major"], "theme"]))
     n_logo = len(logo_sets)
+    notes = []
+    if n_logo == 0:
+        notes.append("one focus group: leaving a group out leaves no data, so there is no "
+                     "leave-one-group-out check (shown as 0/0).")
 
     # reported themes per scenario
     rep_rows = []
@@ -852,10 +1056,10 @@ def sensitivity(
         )
     conclusions = pd.DataFrame(rows)
     flags = conclusions[list(_SCENARIOS)].to_numpy(dtype=bool)
-    logo_all = (conclusions["logo_same"] == n_logo).to_numpy()
+    logo_all = (conclusions["logo_same"] == n_logo).to_numpy() & (n_logo > 0)
     conclusions["logo"] = [f"{k}/{n_logo}" for k in conclusions["logo_same"]]
     conclusions["held"] = flags.sum(axis=1) + logo_all
-    conclusions["checks"] = len(_SCENARIOS) + 1
+    conclusions["checks"] = len(_SCENARIOS) + (1 if n_logo else 0)
     conclusions["robustness"] = [
         _verdict(dict(zip(_SCENARIOS, f, strict=True)), k, n_logo)
         for f, k in zip(flags, conclusions["logo_same"], strict=True)
@@ -870,7 +1074,7 @@ def sensitivity(
             for q, b in zip(conclusions["question"], conclusions["baseline"], strict=True)
         ])
     return Sensitivity(conclusions, reported, sd_comparison.reset_index(drop=True),
-                       leave_one_out, major)
+                       leave_one_out, major, tuple(notes))
 
 
 def _published_answers(published: Published) -> dict[int, tuple[str, ...]]:

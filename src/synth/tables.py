@@ -3,13 +3,14 @@
 Every table is a plain :class:`pandas.DataFrame` (one row per printed line, tidy columns) so that
 notebooks can show it and :func:`write_tables` can save it as CSV for authors and reviewers:
 
-- **Table 1** (:func:`table1`): the eight focus-group questions by topic, from the published
-  record (the questions are the study's design, not data);
-- **Tables 2-9** (:func:`question_table`): for question *q* (Table *q* + 1), each reported theme
+- **Table 1** (:func:`table1`): the study's focus-group questions (its ``questions.csv``, read by
+  :func:`synth.study.load_study`), by topic when the study gives topics; a question the data
+  answer but the study does not word is listed as "Question N";
+- **Tables 2, 3, ...** (:func:`question_table`): for question *q* (Table *q* + 1), each reported theme
   (the 50% rule of :mod:`synth.analysis`) with its mean percentage, the subthemes coded for it in
   that question, and one quotation per subtheme: the ``text`` of a paragraph of that question,
   theme and subtheme. Where the data hold no text for a subtheme the table says
-  ``"no published quotation"``; a quotation is never made up;
+  ``"no quotation in the data"``; a quotation is never made up;
 - **Appendix 1** (:func:`appendix1`, :func:`appendix1_statistics`): every theme with its number and
   percentage of codes, major or minor, and its subthemes split into successes and challenges, with
   the descriptive statistics of codes per theme;
@@ -24,7 +25,7 @@ median, sd, range, total``; ``selected``: ``question, rank, theme, mean_pct``).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ from ._exceptions import DataError
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import Analysis
     from .io import CodedData
+
+from .study import Study
 
 __all__ = [
     "NO_QUOTATION",
@@ -50,7 +53,7 @@ __all__ = [
 ]
 
 #: What a table shows where the data hold no words for a subtheme.
-NO_QUOTATION = "no published quotation"
+NO_QUOTATION = "no quotation in the data"
 
 #: The descriptive statistics of codes per theme, in the order Appendix 1's text gives them.
 STATISTICS: tuple[str, ...] = ("mean", "median", "sd", "range", "total")
@@ -76,39 +79,62 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 # --- Table 1 -------------------------------------------------------------------------------
 
 
-def table1(questions: pd.DataFrame) -> pd.DataFrame:
-    """Table 1: the focus-group questions by topic.
+def table1(questions: Study | pd.DataFrame, asked: Iterable[int] = ()) -> pd.DataFrame:
+    """Table 1: the focus-group questions, by topic when the study gives topics.
 
     Parameters
     ----------
     questions
-        The published questions (``Published.questions``): columns ``question``, ``topic`` and
-        ``text``.
+        The study (:func:`synth.study.load_study`): its questions and their wording; or a table
+        with columns ``question``, ``topic`` and ``text`` (the published record's
+        ``Published.questions``).
+    asked
+        The questions the data hold codings for; those the study does not word are listed as
+        "Question N" (only with a :class:`~synth.study.Study`).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``topic, question, text``, one row per question in question order; topics keep
-        the order in which they first appear.
+        Columns ``topic, question, text`` (``question, text`` for a study that gives no topics),
+        one row per question in question order.
 
     Raises
     ------
     DataError
-        When a column is missing.
+        A column of the table is missing.
 
     Examples
     --------
+    >>> from synth.study import Question, Study
+    >>> study = Study(questions={2: Question(2, "What kept people away?")})
+    >>> table1(study, asked=[1, 2])["text"].tolist()
+    ['Question 1', 'What kept people away?']
     >>> q = pd.DataFrame({"question": [2, 1], "topic": ["B", "A"], "text": ["Why?", "What?"]})
     >>> table1(q)["question"].tolist()
     [1, 2]
     """
+    if isinstance(questions, Study):
+        numbers = sorted(set(questions.questions) | {int(q) for q in asked})
+        rows = [
+            {
+                "topic": questions.questions[n].topic if n in questions.questions else "",
+                "question": n,
+                "text": questions.question_text(n) or f"Question {n}",
+            }
+            for n in numbers
+        ]
+        out = pd.DataFrame(rows, columns=["topic", "question", "text"])
+        out["question"] = out["question"].astype("int64")
+        if not out["topic"].astype(bool).any():
+            out = out.drop(columns="topic")
+        return out
     _require(questions, ("question", "topic", "text"), "the questions table")
     out = questions[["topic", "question", "text"]].copy()
     out["question"] = out["question"].astype("int64")
     return out.sort_values("question", kind="stable").reset_index(drop=True)
 
 
-# --- Tables 2-9 ----------------------------------------------------------------------------
+# --- Tables 2, 3, ... (one per question) ----------------------------------------------------------------------------
 
 
 def question_table(data: CodedData, analysis: Analysis, question: int) -> pd.DataFrame:
@@ -141,7 +167,7 @@ def question_table(data: CodedData, analysis: Analysis, question: int) -> pd.Dat
     --------
     >>> # see tests/test_tables.py for a worked example
     >>> NO_QUOTATION
-    'no published quotation'
+    'no quotation in the data'
     """
     selected = analysis.selected
     _require(selected, ("question", "rank", "theme", "mean_pct"), "the analysis' selected table")
@@ -198,7 +224,7 @@ def appendix1(data: CodedData, analysis: Analysis) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``class, theme, codes, percent, valence, n_subthemes, subthemes``: one row per
         theme and valence (``successes`` before ``challenges``; a valence with no subtheme is left
-        out). Major themes come first, then minor ones, each in codebook order. ``subthemes`` joins
+        out). A codebook without ``valence`` gives one row per theme and no ``valence`` column. Major themes come first, then minor ones, each in codebook order. ``subthemes`` joins
         the subtheme names, in case-insensitive alphabetical order, with ``"; "``.
 
     Raises
@@ -224,27 +250,30 @@ def appendix1(data: CodedData, analysis: Analysis) -> pd.DataFrame:
     majors = [t for t in order if bool(by_theme.at[t, "major"])]
     minors = [t for t in order if not bool(by_theme.at[t, "major"])]
     book = data.codebook
+    split = "valence" in book.columns
     rows: list[dict[str, object]] = []
     for theme in majors + minors:
-        for valence in ("success", "challenge"):
-            subs = book[(book["theme"] == theme) & (book["valence"] == valence)]["subtheme"]
-            names = _alphabetical(subs)
+        for valence in ("success", "challenge") if split else ("",):
+            in_theme = book["theme"] == theme
+            if split:
+                in_theme &= book["valence"] == valence
+            names = _alphabetical(book.loc[in_theme, "subtheme"])
             if not names:
                 continue
-            rows.append(
-                {
-                    "class": "major" if bool(by_theme.at[theme, "major"]) else "minor",
-                    "theme": theme,
-                    "codes": int(by_theme.at[theme, "codes"]),
-                    "percent": float(by_theme.at[theme, "percent"]),
-                    "valence": _VALENCE_LABEL[valence],
-                    "n_subthemes": len(names),
-                    "subthemes": "; ".join(names),
-                }
-            )
-    return pd.DataFrame(
-        rows, columns=["class", "theme", "codes", "percent", "valence", "n_subthemes", "subthemes"]
-    )
+            row: dict[str, object] = {
+                "class": "major" if bool(by_theme.at[theme, "major"]) else "minor",
+                "theme": theme,
+                "codes": int(by_theme.at[theme, "codes"]),
+                "percent": float(by_theme.at[theme, "percent"]),
+                "valence": _VALENCE_LABEL.get(valence, ""),
+                "n_subthemes": len(names),
+                "subthemes": "; ".join(names),
+            }
+            rows.append(row)
+    columns = ["class", "theme", "codes", "percent", "valence", "n_subthemes", "subthemes"]
+    if not split:
+        columns.remove("valence")
+    return pd.DataFrame(rows, columns=columns)
 
 
 def appendix1_statistics(analysis: Analysis) -> pd.DataFrame:
@@ -379,7 +408,7 @@ def roles_table(data: CodedData) -> pd.DataFrame:
 def build_tables(
     data: CodedData,
     analysis: Analysis,
-    questions: pd.DataFrame | None = None,
+    questions: Study | pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of the paper that data determine, keyed by output name.
 
@@ -390,12 +419,13 @@ def build_tables(
     analysis
         :func:`synth.analysis.analyse` of ``data``.
     questions
-        The published questions for Table 1; left out when None.
+        The study (its questions' wording) or a questions table, for Table 1 (:func:`table1`);
+        Table 1 is left out when None.
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``table1`` (when ``questions`` is given), ``table2`` ... ``table9`` (Table *q* + 1 for every
+        ``table1`` (when ``questions`` is given), ``table<q+1>`` (Table *q* + 1 for every
         question *q* of the data), ``appendix1``, ``appendix1_statistics``, and, when the dataset
         has a roster, ``participants`` and ``roles``.
 
@@ -406,13 +436,13 @@ def build_tables(
 
     Examples
     --------
-    >>> # tables = build_tables(data, analyse(data), load_published().questions)
-    >>> sorted(["table2", "appendix1"])
-    ['appendix1', 'table2']
+    >>> from synth.study import load_study
+    >>> sorted(build_tables(data, analysis, load_study("data/raw")))[:3]
+    ['appendix1', 'appendix1_statistics', 'participants']
     """
     tables: dict[str, pd.DataFrame] = {}
     if questions is not None:
-        tables["table1"] = table1(questions)
+        tables["table1"] = table1(questions, data.questions)
     for q in data.questions:
         tables[f"table{q + 1}"] = question_table(data, analysis, q)
     tables["appendix1"] = appendix1(data, analysis)

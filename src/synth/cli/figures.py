@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from .._atomic import atomic_dir
     from ..analysis import analyse
     from ..checksums import is_shipped_reconstruction
-    from ..plots import write_figures
+    from ..plots import stale_figures, write_figures, write_figures_manifest
+    from ..study import load_study
 
     matplotlib.use("Agg")
     folder = data_folder(args)
@@ -44,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
         f"(unit: {args.unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
     )
     with atomic_dir(args.out, merge=True, protect=[folder], command=NAME) as tmp:
-        written = write_figures(result, tmp, reconstructed=shipped, say=say)
+        written = write_figures(result, tmp, load_study(folder).question_texts(),
+                                reconstructed=shipped, say=say)
+        gone = stale_figures(args.out, [p.name for p in written])  # questions no longer there
+        write_figures_manifest(tmp, written)
+    for path in gone:
+        path.unlink(missing_ok=True)
     say(f"wrote {len(written)} files to {args.out}")
     return 0

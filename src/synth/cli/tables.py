@@ -29,14 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._atomic import atomic_dir
     from ..analysis import analyse
-    from ..published import load_published
+    from ..study import load_study
     from ..tables import build_tables, write_tables
 
     folder = data_folder(args)
     data = load_checked(folder)
     say(f"loaded {folder}: {len(data.segments):,} coding references")
     analysis = analyse(data, unit=args.unit)
-    tables = build_tables(data, analysis, load_published().questions)
+    tables = build_tables(data, analysis, load_study(folder))
     with atomic_dir(args.out, protect=[folder], command=NAME) as tmp:
         written = write_tables(tables, tmp)
     say(f"wrote {len(written)} tables to {args.out}")

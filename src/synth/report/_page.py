@@ -75,15 +75,21 @@ def front_page(
     *,
     root: Path | None = None,
 ) -> str:
-    """The front page: what the report is, the paper, the data, versions, commit, checksums."""
+    """The front page: what the report is, the study (and the paper, when the study is compared
+    with it), the data, versions, commit, checksums."""
+    from ..study import load_study
+
     e = html.escape
+    study = load_study(inputs.data)
     if inputs.shipped:
         data_note = e(RECONSTRUCTION_NOTICE)
     else:
         data_note = (
             f"The data come from <code>{e(shown_data)}</code>, which is <b>not</b> the shipped "
             "reconstructed dataset: every number, figure and table below is computed from those "
-            "data. Where the report compares them with the paper, differences are expected."
+            "data."
+            + (" Where the report compares them with the paper, differences are expected."
+               if study.compare_to_paper else "")
         )
     if inputs.changed:
         data_note += (
@@ -106,17 +112,13 @@ def front_page(
         f"<tr><td><code>{e(p)}</code></td><td><code>{e(h)}</code></td></tr>" for p, h in outputs
     )
     unit_note = {
-        "paragraph": "coded paragraphs (the paper's reading)",
+        "paragraph": "coded paragraphs (the paper's reading)" if study.compare_to_paper
+        else "coded paragraphs (the default reading)",
         "code": "code occurrences (the alternative reading)",
     }.get(unit, unit)
     return f"""<div class="synth-front" id="front">
-<h1>Successes and challenges of partnership working: a reproducible rerun</h1>
-<p>This report is produced by <b>synth</b>, a research compendium that reruns the mixed-methods
-focus-group analysis of the paper below from coded data, through parameterised notebooks executed
-with papermill. It shows the paper's Table 1, Figures 1&#8211;8 and Tables 2&#8211;9 (one per
-question), Appendix 1 and an audit of every number the paper publishes against the data.</p>
-<p><b>Paper reproduced:</b> {e(PAPER_CITATION)}
-<a href="https://doi.org/{PAPER_DOI}">doi:{PAPER_DOI}</a></p>
+<h1>{e(study.title)}</h1>
+{_about(study)}
 <p class="synth-note">{data_note}</p>
 <p>Per-question percentages are counted in {e(unit_note)}.</p>
 <p><b>Commit:</b> <code>{e(git_state(root).describe())}</code></p>
@@ -131,6 +133,33 @@ them and <code>report.html</code> itself, so a copy can be checked with
 <code>sha256sum -c SHA256SUMS</code>.</p>
 <table><tr><th>file</th><th>sha256</th></tr>{out_sums}</table>
 </div>"""
+
+
+def _about(study: Any) -> str:
+    """What the report is, the study's citation, and the paper's only for a compared study."""
+    e = html.escape
+    if study.compare_to_paper:
+        about = (
+            "<p>This report is produced by <b>synth</b>, a research compendium that reruns the "
+            "mixed-methods focus-group analysis of the paper below from coded data, through "
+            "parameterised notebooks executed with papermill. It shows the questions (Table 1), "
+            "one figure and one table per question, Appendix 1 and an audit of every number the "
+            "paper publishes against the data.</p>\n"
+            f"<p><b>Paper reproduced:</b> {e(PAPER_CITATION)} "
+            f'<a href="https://doi.org/{PAPER_DOI}">doi:{PAPER_DOI}</a></p>'
+        )
+    else:
+        about = (
+            "<p>This report is produced by <b>synth</b>, a research compendium for the analysis "
+            "of coded focus-group data, through parameterised notebooks executed with papermill. "
+            "It shows the questions (Table 1), one figure and one table per question, the themes "
+            "with their codes and subthemes (Appendix 1) and statistics on them.</p>"
+        )
+    if study.citation and study.citation != PAPER_CITATION:
+        doi = (f' <a href="https://doi.org/{e(study.doi, quote=True)}">doi:{e(study.doi)}</a>'
+               if study.doi else "")
+        about += f"\n<p><b>Study:</b> {e(study.citation)}{doi}</p>"
+    return about
 
 
 def contents(runs: Sequence[Any]) -> str:
@@ -203,7 +232,10 @@ def assemble(runs: Sequence[Any], executed: dict[str, Any], front: str) -> str:
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(combined)
-    title = "synth report: Thomson, Waterson & Chatterjee (2024) rerun"
+    import re
+
+    heading = re.search(r"<h1>(.*?)</h1>", front, flags=re.S)  # the study's title, escaped
+    title = "synth report: " + (html.unescape(heading.group(1)) if heading else "coded study")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n{head}</head>\n<body>\n"

@@ -60,8 +60,12 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
     for path in sorted(listed):
         files.append((path.relative_to(data).as_posix(), sha256_file(path)))
         paths.append((f"data/{path.relative_to(data).as_posix()}", path))
+    from ..study import load_study
+
     root = _root()
     published = root / "data" / "raw" / "published" if root else None
+    if not load_study(data).compare_to_paper:
+        published = None  # another study: the paper's record is not an input of its report
     if (
         published is not None
         and published.is_dir()
@@ -77,6 +81,7 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
 
 
 def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> list[Any]:
+    from ..study import load_study
     from ._exec import Run
 
     sources = sorted(
@@ -84,6 +89,8 @@ def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> l
     )
     if not sources:
         raise ReportError(f"no notebooks found in {notebooks}")
+    if not load_study(data).compare_to_paper:  # the audit is a comparison with the paper
+        sources = [p for p in sources if not _compares_to_paper(p)]
     base = {"data_dir": str(data), "out_dir": ".", "unit": unit}
     runs: list[Run] = []
     for src in sources:
@@ -101,6 +108,15 @@ def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> l
         else:
             runs.append(Run(src, src.stem, _title_of(src), dict(base)))
     return runs
+
+
+def _compares_to_paper(source: Path) -> bool:
+    """Whether a notebook compares the data with the paper (metadata ``synth.compare_to_paper``),
+    so that it runs only for a study whose ``study.toml`` asks for the comparison."""
+    import nbformat
+
+    nb = nbformat.read(str(source), as_version=4)
+    return bool(nb.metadata.get("synth", {}).get("compare_to_paper", False))
 
 
 def _title_of(source: Path) -> str:
@@ -242,7 +258,9 @@ def render_report(
         The report folder; it receives ``report.html``, ``SHA256SUMS``, ``notebooks/`` (executed
         notebooks), ``tables/`` and ``figures/``. Replaced only when everything succeeded.
     figures
-        A folder that also receives the figures' ``.png/.svg/.pdf/.csv/.txt`` (merged into it).
+        A folder that also receives the figures' ``.png/.svg/.pdf/.csv/.txt`` (merged into it);
+        the figures of questions an earlier render wrote there and this one does not are removed
+        (only files synth wrote and nobody changed since, :func:`synth.plots.stale_figures`).
     unit
         ``paragraph`` or ``code``: the counting unit of the per-question percentages.
     jobs
@@ -315,8 +333,14 @@ def render_report(
             made = sorted((tmp / "figures").glob("fig*.*")) if (tmp / "figures").is_dir() else []
             if not made:
                 raise ReportError("the notebooks wrote no figures to copy to " + str(figures))
+            from ..plots import stale_figures, write_figures_manifest
+
+            gone = stale_figures(figures, [p.name for p in made])  # questions no longer there
             with atomic_dir(figures, merge=True, protect=[data_path], command="report") as fig_tmp:
                 for path in made:
                     shutil.copy2(path, fig_tmp / path.name)
+                write_figures_manifest(fig_tmp, made)
+            for path in gone:
+                path.unlink(missing_ok=True)
     note(f"wrote {Path(out) / 'report.html'} in {time.perf_counter() - started:.1f} s")
     return Path(out) / "report.html"
