@@ -53,7 +53,7 @@ test: $(STAMP)  ## Run the whole test suite (what CI runs)
 LAB_ARGS ?=
 lab: $(STAMP)  ## Open the explorer (notebooks/90_explorer.ipynb) in JupyterLab, serving the project root
 	$(BIN)/python -m ipykernel install --sys-prefix --name synth --display-name "synth (.venv)" >/dev/null
-	$(BIN)/jupyter lab notebooks/90_explorer.ipynb --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/90_explorer.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 audit: $(STAMP)  ## Check every number the paper publishes against the data
 	$(BIN)/synth audit --data $(DATA)

@@ -129,14 +129,14 @@ _SIGNATURE = """() => {
 #: In the page: click a control's element, then resolve with the milliseconds until the first
 #: animation frame after the chart's numbers changed.
 _TIMED_CLICK = """async ([selector, index, signature]) => {
-  const before = (%s)();
+  const before = (SIGNATURE)();
   const target = document.querySelectorAll(selector)[index];
   const start = performance.now();
   target.click();
   return await new Promise((resolve, reject) => {
     const limit = start + 10000;
     function poll() {
-      if ((%s)() !== before) {
+      if ((SIGNATURE)() !== before) {
         requestAnimationFrame(() => resolve(performance.now() - start));
       } else if (performance.now() > limit) {
         reject(new Error('no redraw within 10 s'));
@@ -146,7 +146,7 @@ _TIMED_CLICK = """async ([selector, index, signature]) => {
     }
     requestAnimationFrame(poll);
   });
-}""" % (_SIGNATURE, _SIGNATURE)
+}""".replace("SIGNATURE", _SIGNATURE)
 
 
 def _free_port() -> int:

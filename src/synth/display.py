@@ -311,8 +311,11 @@ def claim_target(kind: str, question: object) -> tuple[str, str] | None:
     >>> claim_target("stat_sd", None)
     ('appendix-1', 'Appendix 1')
     """
-    if question is not None and not pd.isna(question):  # type: ignore[call-overload]
+    try:
         q = int(question)  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # None, pandas' NA or NaN: the claim names no question
+        q = None
+    if q is not None:
         if kind == "table_n_subthemes":
             return f"table-{q + 1}", f"Table {q + 1}"
         return f"figure-{q}", f"Figure {q}"

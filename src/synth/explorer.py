@@ -631,6 +631,7 @@ class Explorer:
         if not self._widgets:
             return
         q, unit = int(merged["question"]), merged["unit"]
+        bundle: dict[str, Any]
         if merged["publication"]:
             alt = html.escape(f"Figure {q} as figN.png draws it: {self.title(q)}", quote=True)
             bundle = {"text/html": f'<img src="{self.publication_png(q, unit)}" alt="{alt}" '

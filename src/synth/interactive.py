@@ -452,7 +452,7 @@ def figure_dict(
     dict
         ``{"data": [...], "layout": {...}}``, ready for :class:`plotly.graph_objects.Figure` or
         the plotly MIME type. The first trace is the bars: ``x`` = 0, 1, ..., ``y`` = the means
-        and ``customdata`` = the themes.
+        and ``customdata`` = the themes, HTML-escaped.
 
     Raises
     ------
@@ -528,7 +528,7 @@ def figure_dict(
         "name": "mean percentage",
         "x": x,
         "y": [float(v) for v in mean],
-        "customdata": themes,
+        "customdata": [_esc(t) for t in themes],
         "marker": marker,
         "hovertext": hover,
         "hoverinfo": "text",
@@ -756,7 +756,8 @@ def evidence(
     -------
     dict
         ``question``, ``unit``, ``compared``, ``shipped`` and ``themes``: one entry per bar in
-        codebook order with ``theme``, ``major``, ``reported``, ``mean``, ``sd``, ``n_groups``,
+        codebook order with ``theme``, ``key`` (the theme HTML-escaped, as the chart's
+        ``customdata`` holds it), ``major``, ``reported``, ``mean``, ``sd``, ``n_groups``,
         ``published`` (or None), ``range`` (``[lowest, highest, reconstructions]`` or None),
         ``groups`` (``[group, percentage]``), ``subthemes`` (``[subtheme, valence, paragraphs,
         codes]``, most paragraphs first), ``quotations`` (``[subtheme, quotation, table]``),
@@ -803,6 +804,7 @@ def evidence(
         subs = counts[counts["theme"] == theme]
         entry: dict[str, Any] = {
             "theme": theme,
+            "key": _esc(theme),
             "major": bool(row.major),
             "reported": bool(row.reported),
             "mean": round(float(row.mean_pct), 6),
@@ -1037,7 +1039,7 @@ _EVIDENCE_JS = r"""
     var source = block.querySelector("script.synth-evidence-data");
     if (!source || block.synthEvidence) { return; }
     block.synthEvidence = JSON.parse(source.textContent);
-    var names = block.synthEvidence.themes.map(function (t) { return t.theme; });
+    var keys = block.synthEvidence.themes.map(function (t) { return t.key; });
     var select = block.querySelector(".synth-evidence-select");
     if (select) {
       select.addEventListener("change", function () {
@@ -1049,7 +1051,7 @@ _EVIDENCE_JS = r"""
       chart.on("plotly_click", function (event) {
         var point = event && event.points && event.points[0];
         if (!point || point.curveNumber !== 0) { return; }
-        var index = names.indexOf(String(point.customdata));
+        var index = keys.indexOf(String(point.customdata));
         if (index >= 0) { fill(block, index, true); }
       });
     }

@@ -292,7 +292,7 @@ def _data_note(inputs: Inputs, shown_data: str, study: Any, n_published: int, n_
                 "every value is computed from these data and compared with the numbers the "
                 "paper publishes.")
     else:
-        described = (f" (described by its <code>study.toml</code>)" if study.described
+        described = (" (described by its <code>study.toml</code>)" if study.described
                      else " (no <code>study.toml</code>)")
         note = (f"<b>Data: <code>{e(shown_data)}</code></b>{described}, not compared with the "
                 "paper: the report shows no published values and no audit, only what these data "
