@@ -49,6 +49,7 @@ color:var(--muted)}
 #contents a{text-decoration:none;color:var(--accent)}
 #contents a:hover{text-decoration:underline}
 h1,h2,h3,h4{line-height:1.2}
+[id]{scroll-margin-top:.6rem}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
 th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
@@ -519,7 +520,7 @@ def _describe_images(cells: Sequence[Any], where: str) -> None:
     for cell in cells:
         if cell.cell_type == "markdown":
             text = " ".join(cell.source.split())
-            lead = re.split(r"(?<=[.:])\s", text, maxsplit=1)[0] if text else ""
+            lead = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0] if text else ""
             continue
         outputs = []
         for out in cell.get("outputs", []):
