@@ -17,7 +17,8 @@ ENSEMBLE := data/processed/ensemble/ensemble_bars.csv
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): requirements.lock pyproject.toml
+# src/synth/__init__.py holds the version, which the installed metadata records.
+$(STAMP): requirements.lock pyproject.toml src/synth/__init__.py
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "synth needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version)"; exit 1; }
 	@test -x $(BIN)/python || { echo "Creating $(VENV)/ with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }

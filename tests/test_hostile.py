@@ -3,7 +3,7 @@
 Every hostile file is crafted here at run time in ``tmp_path``, so none sits in the repository.
 The starting point is a valid ``.qdpx`` written by :func:`synth.qdpx.export_qdpx` from a tiny
 dataset; a control test shows ``synth import-qdpx`` accepts it, and each hostile variant changes
-one thing. These tests are independent of the defences in ``synth._qdpx_archive``: they only use
+one thing. These tests are independent of the defences in ``synth._qdpx.archive``: they only use
 the command line (or :func:`synth.cli.main` where a size cap must be made small) and look at exit
 code, stderr and the file system.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import synth._qdpx_archive as archive
+import synth._qdpx.archive as archive
 import synth.io
 from synth.cli import main
 from synth.io import CodedData

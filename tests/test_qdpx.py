@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from synth import DataError, UnsafeInputError
-from synth._qdpx_archive import Limits
+from synth._qdpx.archive import Limits
 from synth.cli import main
 from synth.io import CodedData, load_coded_data, write_coded_data
 from synth.qdpx import (
@@ -347,26 +347,33 @@ def test_study_mapping_toml_and_yaml_agree(tmp_path):
     toml_map = load_mapping(STUDY_MAP)
     yaml_file = tmp_path / "m.yaml"
     yaml_file.write_text(
-        "theme_level: 1\nsubtheme_level: 2\nsegment: span\nfocus_group: source\n"
-        "question: {code_branch: Questions}\nparticipant: case\nrole_variable: role\n"
-        "positions: auto\nvalence_sets: {success: Successes, challenge: Challenges}\n"
+        "theme_level: 1\nsubtheme_level: 3\nsegment: span\nfocus_group: source\n"
+        "question: {code_branch: Questions}\nparticipant: speaker\nrole_variable: role\n"
+        "positions: auto\nvalence: {level: 2, success: Successes, challenge: Challenges}\n"
     )
     yaml_map = load_mapping(yaml_file)
     assert {k: v for k, v in vars(toml_map).items() if k != "source"} == {
         k: v for k, v in vars(yaml_map).items() if k != "source"
     }
-    assert toml_map.question_branch == "Questions" and toml_map.participant_case
+    assert toml_map.question_branch == "Questions" and toml_map.participant_speaker
+    assert toml_map.valence_level == 2 and (toml_map.theme_level, toml_map.subtheme_level) == (1, 3)
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
         ({"themes": 1}, r"column 'themes': unknown key"),
-        ({"segment": "paragraph"}, r"must be 'selection' or 'span'"),
+        ({"segment": "line"}, r"must be 'selection', 'span' or 'paragraph'"),
         ({"theme_level": 0}, r"must be a positive integer"),
         ({"question": {"source_pattern": "Q\\d+"}}, r"needs one group"),
         ({"question": "Questions"}, r"must be \{code_branch = NAME\}"),
-        ({"focus_group": {"case_variable": "fg"}}, r"needs participant = 'case'"),
+        ({"focus_group": {"case_variable": "fg"}}, r"needs participant = 'case' or 'speaker'"),
+        ({"theme_level": 3, "subtheme_level": 2}, r"theme level \(3\) is deeper than the subtheme"),
+        ({"valence": "maybe"}, r"column 'valence': must be 'none', 'sets' or \{level = N\}"),
+        ({"valence": {"level": 2}, "valence_sets": {}}, r"valence or valence_sets, not both"),
+        ({"participant": "person"}, r"must be 'case', 'speaker', 'source'"),
+        ({"question": "headings"}, r"'heading' or \{heading_pattern = REGEX\}"),
+        ({"role": {"column": "x"}}, r"\{case_variable = NAME\} or \{roster = FILE.csv\}"),
     ],
 )
 def test_mapping_errors(raw, message):
@@ -574,21 +581,26 @@ def test_export_is_byte_reproducible_and_valid(tmp_path):
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as zf:
         names = zf.namelist()
-        assert names[0] == "project.qde" and len(names) == 3  # two focus groups
+        # two focus groups, each as plain text and as a Word document
+        assert names[0] == "project.qde" and len(names) == 5
+        assert sorted(n.rsplit(".", 1)[1] for n in names[1:]) == ["docx", "docx", "txt", "txt"]
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         xml = zf.read("project.qde")
-        texts = [zf.read(n).decode("utf-8") for n in names[1:]]
+        texts = [zf.read(n).decode("utf-8") for n in names[1:] if n.endswith(".txt")]
     etree = pytest.importorskip("lxml.etree", reason="lxml (dev dependency) is not installed")
     schema = etree.XMLSchema(etree.parse(str(XSD)))
     assert schema.validate(etree.fromstring(xml)), schema.error_log
     joined = "\n".join(texts)
-    assert "[paragraph S0002: text not published]" in joined
+    assert "P002: [paragraph S0002: text not published]" in joined
     assert "[paragraph S0001" not in joined  # published words are written instead
-    assert all(
-        PLACEHOLDER_PATTERN.match(line) or "system" in line or "<b>" in line
-        for line in joined.split("\n")
-        if line
-    )
+    # each line is a question heading or a paragraph opening with its speaker's label
+    for line in filter(None, joined.split("\n")):
+        if line.startswith("Question "):
+            assert line[len("Question ") :] in {"1", "2", "3"}
+            continue
+        speaker, words = line.split(": ", 1)
+        assert speaker in {"P001", "P002", "P003", "P004"}, line
+        assert PLACEHOLDER_PATTERN.match(words) or "system" in words or "<b>" in words
 
 
 def test_export_structure(tmp_path):
@@ -597,9 +609,22 @@ def test_export_structure(tmp_path):
     ns = {"q": NS}
     themes = root.findall("q:CodeBook/q:Codes/q:Code", ns)
     assert [t.get("name") for t in themes] == ["Funding", "Mental health", "Questions"]
-    assert [s.get("name") for s in themes[0].findall("q:Code", ns)] == [
-        "Sharing funding",
-        "Short-term funding",
+    # Theme > valence > Subtheme > Code; "Challenges" occurs under both themes, so both carry
+    # their theme in brackets and keep the original name in their description
+    funding = {v.get("name"): v for v in themes[0].findall("q:Code", ns)}
+    assert list(funding) == ["Successes", "Challenges (Funding)"]
+    assert funding["Challenges (Funding)"].find("q:Description", ns).text == (
+        "original name: Challenges"
+    )
+    assert funding["Successes"].find("q:Description", ns) is None  # not renamed
+    sharing = funding["Successes"].findall("q:Code", ns)
+    assert [c.get("name") for c in sharing] == ["Sharing funding"]
+    assert [c.get("name") for c in sharing[0].findall("q:Code", ns)] == [
+        "democratic funding",
+        "pooled budgets",
+    ]
+    assert [v.get("name") for v in themes[1].findall("q:Code", ns)] == [
+        "Challenges (Mental health)"
     ]
     assert len(root.findall(".//q:Code[@isCodable='true']", ns)) == 4 + 3  # codes + question codes
     cases = root.findall("q:Cases/q:Case", ns)
@@ -623,7 +648,11 @@ def test_cli_export_then_import(tmp_path, capsys):
     write_coded_data(_study(), data_dir)
     out = tmp_path / "study.qdpx"
     assert main(["export-qdpx", "--data", str(data_dir), "--out-file", str(out)]) == 0
-    assert "2 sources, 9 codings, 4 codes, 5 cases" in capsys.readouterr().err
+    # 5 question codings: FG01 answered questions 1 and 2, FG02 questions 1, 2 and 3
+    assert (
+        "2 sources, 9 codings on paragraphs + 5 on question codes, 4 codes, 5 cases"
+        in capsys.readouterr().err
+    )
     back_dir = tmp_path / "back"
     assert main(["import-qdpx", str(out), "--out", str(back_dir), "--map", str(STUDY_MAP)]) == 0
     back = load_coded_data(back_dir)

@@ -17,7 +17,10 @@ It writes, from the coded data and the paper's counting rules (:mod:`synth.analy
   in the paper's wording (:func:`results_text`, :func:`question_sentence`);
 - ``provenance.json``: for every figure and table, the notebook and parameters that render it in
   the report, the function that wrote it, the commit, and the SHA-256 of the input data and of the
-  output file.
+  output file;
+- ``preview.tex``: a document holding ``numbers.tex`` and every table. :func:`compile_preview`
+  (run by ``make report``) compiles it with pdflatex into ``preview.pdf``; characters its fonts
+  lack are shown boxed as their code point rather than stopping the compile.
 
 Participants' words appear only where the data hold them (the paper's published quotations in the
 shipped reconstruction); nothing here writes words of its own into a quotation cell. The bytes are
@@ -32,14 +35,17 @@ import io
 import json
 import os
 import re
+import subprocess
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ._exceptions import UsageError
+from ._exceptions import ReportError, UsageError
 from ._provenance import git_state
 from ._zip import rezip
 from .analysis import Analysis, analyse
@@ -67,6 +73,9 @@ __all__ = [
     "manuscript_layout",
     "save_manuscript_figure",
     "write_manuscript",
+    "TEX_PACKAGES",
+    "PreviewPDF",
+    "compile_preview",
 ]
 
 #: Journal column widths (mm): single and double column.
@@ -627,7 +636,10 @@ _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
 
 def _tex(value: object) -> str:
-    text = _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], str(value))
+    # composed form: an accent typed as a combining mark (NFD, as some macOS exports have it)
+    # becomes the accented letter pdflatex can set
+    text = unicodedata.normalize("NFC", str(value))
+    text = _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
     return text.replace("\r\n", "\n").replace("\n", r" \newline ")
 
 
@@ -753,22 +765,198 @@ _LATEX_WIDTHS = {
 }
 
 
+#: Preamble of ``preview.tex``. pdflatex sets Latin-script text (accents, curly quotes, dashes,
+#: pound signs) in Times from the Debian packages texlive-latex-base, -latex-recommended and
+#: -fonts-recommended. A character no font of the document has (Greek, Cyrillic, CJK, emoji...)
+#: would stop the compile ("Unicode character ... not set up for use with LaTeX"); here it is
+#: printed boxed as its code point instead (``U+03A3``), named in the log
+#: (``Package preview Warning: Unicode character U+03A3 boxed``) and explained in a note at the
+#: end of the document.
+_PREVIEW_PREAMBLE = r"""\documentclass[a4paper,10pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{mathptmx}
+\usepackage[margin=20mm,landscape]{geometry}
+\usepackage{booktabs,longtable,array}
+\makeatletter
+\newif\ifsynth@boxed
+\newcommand\synthboxed[1]{\global\synth@boxedtrue
+  {\fboxsep=1pt\fbox{\scriptsize #1}}\allowbreak}
+\ifdefined\UTFviii@undefined@err
+\ifdefined\decode@UTFviii
+\ifdefined\UTFviii@hexcodepoint
+  \def\synth@codepoint#1:#2\relax{%
+    \expandafter\UTFviii@hexcodepoint\expandafter{\the\numexpr\decode@UTFviii#2\relax}}
+  \def\UTFviii@undefined@err#1{%
+    \PackageWarningNoLine{preview}{Unicode character
+      \expandafter\synth@codepoint\string#1\relax\space boxed}%
+    \synthboxed{\expandafter\synth@codepoint\string#1\relax}}
+\fi\fi\fi
+\AtEndDocument{\ifsynth@boxed\par\bigskip\noindent\textit{Note.} Characters that the fonts
+  of this preview do not have are shown boxed as their Unicode code point (for example
+  {\fboxsep=1pt\fbox{\scriptsize U+03A3}} for a capital sigma). The tables' CSV, Markdown and Word files
+  hold the characters themselves; xelatex or lualatex with a font that has them can set
+  them.\fi}
+\makeatother
+"""
+
+
 def _preview_tex(table_files: Sequence[str]) -> str:
     inputs = "\n".join(f"\\input{{tables/{name}}}" for name in table_files)
     return (
         "% A document holding numbers.tex and every table, to check that they compile:\n"
-        "%   pdflatex preview.tex   (or xelatex / lualatex)\n"
-        "\\documentclass[a4paper,10pt]{article}\n"
-        "\\usepackage[utf8]{inputenc}\n"
-        "\\usepackage[T1]{fontenc}\n"
-        "\\usepackage[margin=20mm,landscape]{geometry}\n"
-        "\\usepackage{booktabs,longtable,array}\n"
-        "\\input{numbers.tex}\n"
+        "%   pdflatex preview.tex   (make report compiles it into preview.pdf)\n"
+        "% Characters the fonts lack (Greek, Cyrillic, CJK, ...) are shown boxed as their code\n"
+        "% point (U+03A3) and named in the log, rather than stopping pdflatex. xelatex and\n"
+        "% lualatex also compile it, but leave such characters out.\n"
+        + _PREVIEW_PREAMBLE
+        + "\\input{numbers.tex}\n"
         "\\begin{document}\n"
         "The data hold \\NCodes{} codes in \\NThemes{} themes.\n\n"
         + inputs + "\n"
         "\\end{document}\n"
     )
+
+
+@dataclass(frozen=True)
+class PreviewPDF:
+    """What :func:`compile_preview` did.
+
+    Attributes
+    ----------
+    pdf
+        The PDF written, or None when no TeX engine was found.
+    boxed
+        The code points (``U+03A3``) the PDF shows boxed because its fonts lack them, in order
+        of first appearance.
+    message
+        One line saying what happened.
+    """
+
+    pdf: Path | None
+    boxed: tuple[str, ...]
+    message: str
+
+
+#: Debian packages that give pdflatex and the fonts ``preview.tex`` uses.
+TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-fonts-recommended")
+_BOXED = re.compile(r"Package preview Warning: Unicode character (U\+[0-9A-F]{4,6}) boxed")
+_RERUN = re.compile(r"Rerun to get|Label\(s\) may have changed|Table widths have changed")
+_MAX_RUNS = 4
+
+
+def compile_preview(
+    folder: str | os.PathLike[str],
+    *,
+    engine: str = "pdflatex",
+    say: Callable[[str], None] | None = None,
+) -> PreviewPDF:
+    """Compile ``folder/preview.tex`` into ``folder/preview.pdf`` with pdflatex.
+
+    The compile runs in a temporary folder holding copies of ``preview.tex``, ``numbers.tex``
+    and ``tables/*.tex``; only the PDF comes back, replacing an earlier one only when the
+    compile succeeded. The engine runs without shell escape, as often as the log asks for a
+    rerun (at most four times). The PDF's bytes are the same on every run: with
+    ``SOURCE_DATE_EPOCH`` set it carries that date (``FORCE_SOURCE_DATE=1``), otherwise no date
+    and no trailer ID.
+
+    Parameters
+    ----------
+    folder
+        A manuscript folder written by :func:`write_manuscript`.
+    engine
+        The TeX engine's command (found on ``PATH``).
+    say
+        Progress callback; told the outcome, including when the PDF is skipped.
+
+    Returns
+    -------
+    PreviewPDF
+        The PDF (None when ``engine`` is not installed: nothing is written) and the characters
+        shown boxed.
+
+    Raises
+    ------
+    ReportError
+        ``preview.tex`` is missing, or the engine stopped with an error (the message names
+        the file and TeX's error line).
+
+    Examples
+    --------
+    >>> compile_preview("reports/manuscript", say=print).pdf  # doctest: +SKIP
+    PosixPath('reports/manuscript/preview.pdf')
+    """
+    import shutil
+    import tempfile
+
+    note = say or _quiet
+    out = Path(folder)
+    source = out / "preview.tex"
+    if not source.is_file():
+        raise ReportError(f"{source}: not found (synth manuscript writes it)")
+    program = shutil.which(engine)
+    if program is None:
+        message = (f"preview.pdf skipped: {engine} not found (on Debian: apt-get install "
+                   f"{' '.join(TEX_PACKAGES)})")
+        note(message)
+        return PreviewPDF(None, (), message)
+    env = dict(os.environ, max_print_line="10000")  # log lines unwrapped
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        env["FORCE_SOURCE_DATE"] = "1"
+        first = r"\input{preview.tex}"
+    else:
+        env.pop("SOURCE_DATE_EPOCH", None)
+        first = r"\pdfinfoomitdate=1 \pdftrailerid{}\input{preview.tex}"
+    with tempfile.TemporaryDirectory(prefix="synth-preview-") as tmp_name:
+        work = Path(tmp_name)
+        env["TEXMFVAR"] = str(work / ".texmf-var")  # font caches stay out of the home folder
+        shutil.copy2(source, work / "preview.tex")
+        if (out / "numbers.tex").is_file():
+            shutil.copy2(out / "numbers.tex", work / "numbers.tex")
+        (work / "tables").mkdir()
+        for tex in sorted((out / "tables").glob("*.tex")):
+            shutil.copy2(tex, work / "tables" / tex.name)
+        log = ""
+        for _ in range(_MAX_RUNS):
+            try:
+                run = subprocess.run(
+                    [program, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                     "-jobname=preview", first],
+                    cwd=work, env=env, capture_output=True, timeout=600, check=False,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise ReportError(f"{source}: {engine} could not run: {exc}") from None
+            log_path = work / "preview.log"
+            log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() \
+                else run.stdout.decode("utf-8", errors="replace")
+            if run.returncode != 0 or not (work / "preview.pdf").is_file():
+                raise ReportError(f"{source}: {engine} stopped: {_tex_error(log)}")
+            if not _RERUN.search(log):
+                break
+        pdf = out / "preview.pdf"
+        partial = out / ".preview.pdf.tmp"
+        shutil.copyfile(work / "preview.pdf", partial)
+        os.replace(partial, pdf)
+    boxed = tuple(dict.fromkeys(_BOXED.findall(log)))
+    message = f"wrote {pdf}"
+    if boxed:
+        shown = ", ".join(boxed[:6]) + (", ..." if len(boxed) > 6 else "")
+        message += f"; {len(boxed)} character(s) the fonts lack are shown boxed: {shown}"
+    note(message)
+    return PreviewPDF(pdf, boxed, message)
+
+
+def _tex_error(log: str) -> str:
+    """TeX's first error in a log, with its line number, as one short line."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("! "):
+            where = next((m.group(1) for m in (re.match(r"l\.(\d+)", x) for x in lines[i:i + 12])
+                          if m), None)
+            text = line[2:].strip()[:200]
+            return f"{text} (line {where})" if where else text
+    return "no error message in the log"
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -957,6 +1145,7 @@ def write_manuscript(
     data_dir: str | os.PathLike[str] | None = None,
     widths: Sequence[str] = ("single", "double"),
     jobs: int = 1,
+    pdf: bool = False,
     say: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write the manuscript folder: figures, tables, numbers, the Results draft and provenance.
@@ -984,6 +1173,9 @@ def write_manuscript(
     jobs
         Figures drawn at once (in separate processes when more than one); the files are the
         same whatever the number.
+    pdf
+        Also compile ``preview.tex`` to ``preview.pdf`` (:func:`compile_preview`) when pdflatex
+        is installed; without it the PDF is skipped and ``say`` is told why.
     say
         Progress callback.
 
@@ -1120,6 +1312,11 @@ def write_manuscript(
     path.write_text(_preview_tex(tex_files), encoding="utf-8", newline="\n")
     record(path, kind="text", paper_item=None, notebook=None, parameters={},
            made_by="synth.manuscript (a document to compile the tables)")
+    if pdf:
+        compiled = compile_preview(out, say=note).pdf
+        if compiled is not None:
+            record(compiled, kind="text", paper_item=None, notebook=None, parameters={},
+                   made_by="synth.manuscript.compile_preview (pdflatex on preview.tex)")
 
     inputs: dict[str, Any] = {"data": _data_checksums(data)}
     if published is not None and getattr(published, "folder", None) is not None:

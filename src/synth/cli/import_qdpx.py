@@ -13,12 +13,16 @@ NAME = "import-qdpx"
 SUMMARY = "read a REFI-QDA project (.qdpx/.qde from NVivo, ATLAS.ti, MAXQDA...) into the schema"
 DESCRIPTION = """
 Read a REFI-QDA project exported by NVivo, ATLAS.ti, MAXQDA or QualCoder and write its codings as
-coded_segments.csv, codebook.csv, code_tree.csv, participants.csv (from the project's cases) and
-import-notes.txt. A mapping file (TOML or YAML, see docs/qdpx-mapping.md) says where the themes,
-questions, focus groups and speakers are in the project; without one the import is for
-inspection. The file is read with bounded memory and hostile archives are refused.
+coded_segments.csv, codebook.csv, code_tree.csv, participants.csv (from the project's cases or
+speakers) and import-notes.txt. A mapping file (TOML or YAML, see docs/qdpx-mapping.md; 'synth
+inspect' drafts one) says where the themes, valence, questions, focus groups, speakers and roles
+are in the project; without one the import is for inspection. The file is read with bounded
+memory and hostile archives are refused.
 """
-EXAMPLES = ("synth import-qdpx project.qdpx --map docs/study-mapping.toml --out data/mine",)
+EXAMPLES = (
+    "synth import-qdpx project.qdpx --map docs/study-mapping.toml --out data/mine",
+    "synth import-qdpx project.qdpx --map drafted.toml --out data/mine",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from .._atomic import atomic_dir
-    from ..qdpx import QdpxWarning, import_qdpx, write_import
+    from ..qdpx import QdpxWarning, import_qdpx, save_import
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QdpxWarning)
@@ -41,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in caught:
         if issubclass(warning.category, QdpxWarning):
             say(f"warning: {warning.message}")
-    with atomic_dir(args.out) as tmp:
-        write_import(result, tmp)
+    save_import(result, args.out)
     seg = result.segments
     say(
         f"imported {len(seg)} codings on {seg['segment_id'].nunique()} selections and "

@@ -23,9 +23,9 @@ DESCRIPTION = """
 Write what an author needs to write the paper from the data: each figure at single- and
 double-column width (PNG at 300 and 600 dpi, TIFF, SVG and PDF with fonts embedded), every table
 as CSV, Markdown, LaTeX and Word, every number the Results text quotes as numbers.json and LaTeX
-macros (numbers.tex), a Results draft (results.md), a LaTeX preview of the tables and
-provenance.json recording what made each file. The folder is replaced only when everything
-succeeded.
+macros (numbers.tex), a Results draft (results.md), a LaTeX preview of the tables (preview.tex,
+compiled to preview.pdf when pdflatex is installed) and provenance.json recording what made each
+file. The folder is replaced only when everything succeeded.
 """
 EXAMPLES = ("synth manuscript", "synth manuscript --data data/mine --out manuscript-mine")
 
@@ -35,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_out_dir(parser, "the manuscript files", default="reports/manuscript")
     add_jobs(parser, "figures drawn at once")
     add_unit(parser)
+    parser.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help="do not compile preview.tex to preview.pdf (by default it is compiled when pdflatex "
+        "is installed, and skipped with a note when it is not)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     out = out_folder(args)
     with atomic_dir(out) as tmp:
         files = write_manuscript(
-            data, tmp, analysis=result, data_dir=folder, jobs=args.jobs, say=say
+            data, tmp, analysis=result, data_dir=folder, jobs=args.jobs, pdf=not args.no_pdf,
+            say=say,
         )
     say(f"wrote {len(files)} files to {out}")
     return 0

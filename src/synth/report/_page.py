@@ -22,7 +22,7 @@ import html
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,7 @@ class Inputs:
     files: list[tuple[str, str]]  # (shown path, sha256)
     shipped: bool
     changed: list[str]
+    paths: list[tuple[str, Path]] = field(default_factory=list)  # (name in the RO-Crate, file)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
                 raise
             changed.append(str(exc))
     files: list[tuple[str, str]] = []
+    paths: list[tuple[str, Path]] = []
     # identifiers.txt lists real names kept out of version control: not shown, not even hashed
     listed = (
         p
@@ -58,6 +59,7 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
     )
     for path in sorted(listed):
         files.append((path.relative_to(data).as_posix(), sha256_file(path)))
+        paths.append((f"data/{path.relative_to(data).as_posix()}", path))
     root = _root()
     published = root / "data" / "raw" / "published" if root else None
     if (
@@ -69,8 +71,9 @@ def _inspect_inputs(data: Path, accept_changed_data: bool) -> Inputs:
             files.append(
                 (f"(published record) {path.relative_to(published).as_posix()}", sha256_file(path))
             )
+            paths.append((f"published/{path.relative_to(published).as_posix()}", path))
     shipped = not changed and is_shipped_reconstruction(data)
-    return Inputs(data, files, shipped, changed)
+    return Inputs(data, files, shipped, changed, paths)
 
 
 def _plan(notebooks: Path, data: Path, unit: str, questions: Sequence[int]) -> list[Any]:
@@ -180,6 +183,43 @@ def _execute_all(
     return done
 
 
+def _write_crate(folder: Path, inputs: Inputs) -> Path:
+    """``ro-crate-metadata.json`` for every file in ``folder`` (:func:`synth.crate.write_crate`),
+    citing the study's paper (its ``study.toml``: the shipped data cite Thomson et al. 2024)."""
+    from .. import __version__
+    from ..crate import CRATE_NAME, source_date, write_crate
+    from ..study import load_study
+
+    root = _root()
+    lock = root / "requirements.lock" if root is not None else None
+    files = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.name not in (CRATE_NAME, "SHA256SUMS")
+    )
+    study = load_study(inputs.data)
+    data_note = (
+        "the compendium's reconstructed dataset (not the study's data)"
+        if inputs.shipped
+        else "coded data other than the shipped reconstruction"
+    )
+    return write_crate(
+        folder,
+        files,
+        inputs.paths,
+        paper_doi=study.doi or None,
+        paper_citation=study.citation or study.title,
+        version=__version__,
+        lock_file=lock if lock is not None and lock.is_file() else None,
+        date=source_date(root),
+        title=f"synth report: {study.title}",
+        description=(
+            "The report, figures, tables, executed notebooks and statistics of the synth research "
+            f"compendium's analysis of {study.title}, on {data_note}."
+        ),
+    )
+
+
 def render_report(
     data: CodedData,
     out: str | os.PathLike[str],
@@ -269,6 +309,7 @@ def render_report(
         front = front_page(inputs, unit, str(data.folder), outputs, root=_root())
         (tmp / "report.html").write_text(assemble(runs, executed, front), encoding="utf-8",
                                          newline="\n")
+        _write_crate(tmp, inputs)  # before SHA256SUMS, which then lists it
         write_sums(tmp)  # SHA256SUMS beside report.html lists every output, report.html included
         if figures is not None:
             made = sorted((tmp / "figures").glob("fig*.*")) if (tmp / "figures").is_dir() else []

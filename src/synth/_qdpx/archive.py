@@ -21,24 +21,38 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from xml.etree import ElementTree as ET
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ._exceptions import DataError, UnsafeInputError
+from .._exceptions import DataError, UnsafeInputError
 
-__all__ = ["Limits", "ProjectFiles", "open_project", "parse_xml"]
+__all__ = ["Limits", "ProjectFiles", "open_project", "parse_xml", "excerpt"]
 
 _CHUNK = 1 << 20  # 1 MiB
 
 
+def excerpt(value: object, limit: int = 60) -> str:
+    """A short, escaped excerpt of user data for an error message.
+
+    Examples
+    --------
+    >>> excerpt("a\\x0bb"), excerpt("x" * 100, limit=5)
+    ("'a\\\\x0bb'", "'xxxxx'...")
+    """
+    text = str(value)
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Size limits for reading a project (bytes).
+    """Size limits for reading a project.
 
-    The defaults are far above any real focus-group project (the NVivo fixtures are 1.5-2.4 MB)
-    and far below what would exhaust a laptop.
+    Sizes are bytes, except ``max_quoted`` (characters) and ``max_depth`` (levels). The defaults
+    are far above any real focus-group project (the NVivo fixtures are 1.5-2.4 MB, their codes
+    nest 3 levels deep and their codings quote 0.2 million characters) and far below what would
+    exhaust a laptop.
     """
 
     max_file: int = 512 * 1024**2
@@ -47,6 +61,8 @@ class Limits:
     max_members: int = 10_000
     max_ratio: float = 200.0
     ratio_floor: int = 1024**2  # ratios are only checked for members above this size
+    max_depth: int = 64  # nesting of codes and of selections inside sources
+    max_quoted: int = 64 * 1024**2  # characters of selected text over all codings
 
 
 @dataclass
@@ -219,7 +235,16 @@ def open_project(path: str | os.PathLike[str], limits: Limits | None = None) -> 
         raise DataError(f"not a readable zip archive ({exc})", path=path) from exc
     try:
         infos = _check_archive(zf, path, limits)
-        members = {i.filename.lower(): i for i in infos if not i.is_dir()}
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            if info.is_dir():
+                continue
+            other = members.setdefault(info.filename.lower(), info)
+            if other is not info:
+                raise UnsafeInputError(
+                    f"{path}: members {excerpt(other.filename)} and {excerpt(info.filename)} differ only by "
+                    "letter case; refusing to pick one"
+                )
         qdes = sorted(
             (
                 i
@@ -239,7 +264,7 @@ def open_project(path: str | os.PathLike[str], limits: Limits | None = None) -> 
     )
 
 
-def parse_xml(xml: bytes, path: str | os.PathLike[str]) -> Any:
+def parse_xml(xml: bytes, path: str | os.PathLike[str]) -> ET.Element:
     """Parse project XML with DTDs, entities and external references refused.
 
     Returns
@@ -257,7 +282,10 @@ def parse_xml(xml: bytes, path: str | os.PathLike[str]) -> Any:
     if xml.startswith(b"\xef\xbb\xbf"):
         xml = xml[3:]
     try:
-        return SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: ET.Element = SafeET.fromstring(
+            xml, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        return root
     except DefusedXmlException as exc:
         raise UnsafeInputError(
             f"{path}: the XML declares a DTD, entities or external references ({type(exc).__name__}); "
