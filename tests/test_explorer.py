@@ -84,6 +84,11 @@ def explorer(tiny: CodedData) -> Explorer:
     return Explorer(tiny, questions_text={1: "Successes?", 2: "Challenges?"})
 
 
+def _annotation(fig: dict, name: str) -> str:
+    (found,) = [a["text"] for a in fig["layout"]["annotations"] if a["name"] == name]
+    return str(found)
+
+
 def _row(table: pd.DataFrame, theme: str) -> pd.Series:
     return table.set_index("theme").loc[theme]
 
@@ -229,7 +234,7 @@ def test_render_draws_the_view(explorer: Explorer) -> None:
     assert sorted(points["y"]) == sorted(np.asarray(explorer.shares(question=1).pct).ravel())
     assert fig["data"][2]["y"] == pytest.approx([125 / 3, 75.0, 100.0])  # cumulative line
     assert fig["layout"]["shapes"][0]["y0"] == 50
-    assert "Question 1: Successes?" in fig["layout"]["title"]["text"]
+    assert "Question 1: Successes?" in _annotation(fig, "title")
     assert numbers["mean %"].tolist() == pytest.approx(list(view["mean_pct"]))
 
 
@@ -263,7 +268,7 @@ def test_reported_themes_are_hatched_in_any_order(explorer: Explorer) -> None:
                                       {"colour": False, "error": "se"}])
 def test_the_figure_always_has_its_key(explorer: Explorer, settings: dict) -> None:
     fig, _ = explorer.render(question=1, **settings)
-    key = fig["layout"]["annotations"][0]["text"]
+    key = _annotation(fig, "key")
     wanted = {"sd": "±1 SD", "se": "standard error", "ci95": "95% confidence interval"}
     assert wanted[settings.get("error", "sd")] in key
     assert "reported (50% rule)" in key
@@ -282,7 +287,7 @@ def test_full_question_text_in_the_title(tiny: CodedData) -> None:
     long = "Can you tell us " + "about the successes and achievements " * 6 + "?"
     ex = Explorer(tiny, questions_text={1: long})
     fig, _ = ex.render(question=1)
-    title = fig["layout"]["title"]["text"].replace("<br>", " ")
+    title = _annotation(fig, "title").replace("<br>", " ")
     assert title == f"Question 1: {long} (coded paragraphs)"
     assert "..." not in title
 

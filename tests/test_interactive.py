@@ -52,6 +52,11 @@ def _tiny(theme_names: tuple[str, str, str] = ("Alpha", "Beta", "Gamma")) -> Cod
     return CodedData.from_frames(seg, book)
 
 
+def _annotation(spec: dict, name: str) -> str:
+    (found,) = [a["text"] for a in spec["layout"]["annotations"] if a["name"] == name]
+    return str(found)
+
+
 @pytest.fixture(scope="module")
 def tiny_analysis():
     return analyse(_tiny())
@@ -184,7 +189,7 @@ def test_figure_dict_checks_its_input() -> None:
         figure_dict(table.drop(columns="n_groups"))
     spec = figure_dict(table)
     assert "error_y" not in spec["data"][0]
-    assert "one group answered" in spec["layout"]["annotations"][0]["text"]
+    assert "one group answered" in _annotation(spec, "key")
 
 
 # --- compared with the paper: published values, ensemble ranges, the key ---------------------
@@ -198,7 +203,7 @@ def test_published_bars_are_solid_and_carry_the_published_value(tiny_analysis) -
     fill = bars["marker"]["color"]
     assert fill[1].startswith("#") and fill[0].startswith("rgba(") and fill[2].startswith("rgba(")
     assert bars["marker"]["line"]["width"][0] > 0 and bars["marker"]["line"]["width"][2] > 0
-    labels = [a for a in spec["layout"]["annotations"][1:]]
+    labels = [a for a in spec["layout"]["annotations"] if a["name"] == "published"]
     assert [(a["x"], a["text"]) for a in labels] == [(1, "41.67")]
     # the label sits on the top of Beta's whisker: Beta is 25, 0, 100 over the groups, mean
     # 41.667, squared deviations 277.78 + 1736.11 + 3402.78 = 5416.67, SD sqrt(5416.67 / 2) = 52.04
@@ -206,15 +211,15 @@ def test_published_bars_are_solid_and_carry_the_published_value(tiny_analysis) -
     assert "published 41.67 → reproduced 41.67" in bars["hovertext"][1]
     assert "not published: 12.5–40.0 across 50 reconstructions" in bars["hovertext"][0]
     assert "mean: 33.33%" in bars["hovertext"][0]
-    key = spec["layout"]["annotations"][0]["text"]
+    key = _annotation(spec, "key")
     assert "the paper publishes the value" in key and "not published" in key
 
 
 def test_not_compared_marks_nothing_as_published(tiny_analysis) -> None:
     spec = figure_dict(figure_table(tiny_analysis, 1))
     assert all(c.startswith("#") for c in spec["data"][0]["marker"]["color"])
-    assert len(spec["layout"]["annotations"]) == 1  # the key only
-    assert "publish" not in spec["layout"]["annotations"][0]["text"]
+    assert [a["name"] for a in spec["layout"]["annotations"]] == ["key"]  # the key only
+    assert "publish" not in _annotation(spec, "key")
     assert not any("publish" in h for h in spec["data"][0]["hovertext"])
 
 
@@ -224,7 +229,7 @@ def test_error_bars_are_not_clipped_at_zero(tiny_analysis) -> None:
     low, high = spec["layout"]["yaxis"]["range"]
     assert low < 25.0 - 28.8675 < 0
     assert high > 125 / 3 + 52.0416  # Beta's whisker top
-    assert "not clipped at 0" in spec["layout"]["annotations"][0]["text"]
+    assert "not clipped at 0" in _annotation(spec, "key")
 
 
 @pytest.mark.parametrize(("error", "words"), [("sd", "±1 SD across focus groups"),
@@ -236,7 +241,7 @@ def test_the_key_is_always_there(tiny_analysis, error, words, points, rule) -> N
     spec = figure_dict(figure_table(tiny_analysis, 1).assign(major=[False, True, True]),
                        groups=group_values(tiny_analysis, 1), error=error, show_points=points,
                        show_rule=rule)
-    key = spec["layout"]["annotations"][0]["text"]
+    key = _annotation(spec, "key")
     assert words in key and "major" in key and "reported (50% rule)" in key
     assert ("each focus group" in key) == points
     assert ("cumulative" in key) == rule
@@ -255,7 +260,7 @@ def test_long_titles_are_wrapped_not_cut() -> None:
     table = pd.DataFrame({"theme": ["A"], "mean_pct": [100.0], "sd_pct": [np.nan],
                           "n_groups": [1], "reported": [True]})
     words = " ".join(f"word{i}" for i in range(60))  # about 400 characters
-    title = figure_dict(table, title=words)["layout"]["title"]["text"]
+    title = _annotation(figure_dict(table, title=words), "title")
     assert title.replace("<br>", " ") == words
     assert title.count("<br>") >= 4
 

@@ -436,7 +436,8 @@ def figure_dict(
     mark_reported
         Hatch the themes the 50% rule reports (the publication figures do), whatever the order.
     title
-        The title (plain text, escaped), wrapped to as many lines as it needs.
+        The title (plain text, escaped), wrapped to as many lines as it needs; it is the
+        annotation named ``"title"`` (the key is ``"key"``, the published values ``"published"``).
     height
         Height in pixels; default 480 plus the title's and the key's lines.
     published
@@ -465,8 +466,9 @@ def figure_dict(
     ...                   "n_groups": [3, 3], "reported": [True, False]})
     >>> figure_dict(t)["data"][0]["y"]
     [70.0, 30.0]
-    >>> figure_dict(t, published={"A": 70.0})["layout"]["annotations"][-1]["text"]
-    '70.00'
+    >>> [a["text"] for a in figure_dict(t, published={"A": 70.0})["layout"]["annotations"]
+    ...  if a["name"] == "published"]
+    ['70.00']
     """
     if error not in ERROR_LABELS:
         raise ValueError(f"error must be 'sd', 'se' or 'ci95', got {error!r}")
@@ -603,23 +605,30 @@ def figure_dict(
                any_unpublished=bool(pale.any()), ensemble=bool(spans),
                points=bool(show_points and matrix.shape[1]), rule=show_rule)
     annotations.append({
-        "text": "<br>".join(key), "xref": "paper", "yref": "paper", "x": 0, "y": 1,
-        "xanchor": "left", "yanchor": "bottom", "yshift": 6, "align": "left",
+        "name": "key", "text": "<br>".join(key), "xref": "paper", "yref": "paper", "x": 0,
+        "y": 1, "xanchor": "left", "yanchor": "bottom", "yshift": 6, "align": "left",
         "showarrow": False, "font": {"size": 11, "color": "#333333"},
     })
     for i, theme in enumerate(themes):
         if theme in pub:
             annotations.append({
-                "text": f"{pub[theme]:.2f}", "x": i, "y": float(whisker_top[i]),
+                "name": "published", "text": f"{pub[theme]:.2f}", "x": i,
+                "y": float(whisker_top[i]),
                 "xref": "x", "yref": "y", "yanchor": "bottom", "yshift": 3, "showarrow": False,
                 "font": {"size": 11, "color": COLOURS["edge"]},
             })
     title_lines = _wrapped(title, _TITLE_WIDTH) if title else []
-    top_margin = 14 + 15 * len(key) + (19 * len(title_lines) + 8 if title_lines else 0)
+    key_height = 15 * len(key) + 6
+    if title_lines:
+        # the title is an annotation above the key: plotly's own title, anchored at the top of
+        # the figure, loses its first line when it wraps
+        annotations.append({
+            "name": "title", "text": "<br>".join(title_lines), "xref": "paper", "yref": "paper",
+            "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "yshift": key_height + 4,
+            "align": "left", "showarrow": False, "font": {"size": 14, "color": "#222222"},
+        })
+    top_margin = 12 + key_height + (19 * len(title_lines) + 6 if title_lines else 0)
     layout: dict[str, Any] = {
-        "title": {"text": "<br>".join(title_lines), "x": 0.0, "xanchor": "left",
-                  "xref": "paper", "y": 1.0, "yanchor": "top", "yref": "container",
-                  "pad": {"t": 8}, "font": {"size": 14}},
         "height": height if height is not None else 390 + top_margin,
         "margin": {"l": 60, "r": 50 if show_rule else 20, "t": top_margin, "b": 150},
         "xaxis": {"tickmode": "array", "tickvals": x, "ticktext": [_tick(t) for t in themes],
