@@ -48,6 +48,7 @@ from synth.explorer import (
     question_shares_matrix,
     view_table,
 )
+from synth.interactive import PLOTLY_MIMETYPE
 from synth.io import CodedData, write_coded_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -362,9 +363,13 @@ def test_widget_controls_redraw(tiny: CodedData) -> None:
     assert "41.67" in html_table.value  # Beta's mean in question 1
     assert "Download these numbers (CSV)" in html_table.value
     controls = box.children[0].children  # question, leave out
+    (shown,) = ex._widgets["figure"].outputs
+    assert shown["data"][PLOTLY_MIMETYPE]["data"][0]["y"] == pytest.approx([100 / 3, 125 / 3, 25])
     controls[0].value = 2
     assert ex.settings["question"] == 2
     assert "100.00" in html_table.value
+    (shown,) = ex._widgets["figure"].outputs  # replaced, not added to
+    assert shown["data"][PLOTLY_MIMETYPE]["data"][0]["y"] == pytest.approx([0, 0, 100])
     controls[1].value = "FG1"  # leaves no group in question 2: refused, settings kept
     assert ex.settings["leave_out"] is None
     assert "leaves no focus group" in ex._widgets["status"].value
@@ -375,6 +380,8 @@ def test_widget_controls_redraw(tiny: CodedData) -> None:
     checks[3].value = True
     assert ex.settings["publication"] is True
     assert "Publication view" in html_table.value
+    (shown,) = ex._widgets["figure"].outputs
+    assert shown["data"]["text/html"].startswith('<img src="data:image/png;base64,')
 
 
 def test_explore_sets_the_first_view(tiny: CodedData, tmp_path: Path) -> None:

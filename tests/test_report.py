@@ -434,6 +434,9 @@ def test_page_folds_second_level_parts_and_keeps_everything() -> None:
         nbformat.v4.new_markdown_cell("## 1. Intervals\n\nOne panel per question: the bars."),
         image,
         _output("b", "<p>folded output</p>"),
+        nbformat.v4.new_markdown_cell("## 2. Short\n\nA few words."),
+        _output("c", "<table><tr><td>short table</td></tr></table>"),
+        nbformat.v4.new_markdown_cell("## 3. Long\n\n" + "Many words. " * 300),
     )
     page = assemble([_run("01_part", "Part one")], {"01_part": nb},
                     Front("<header id='top'>S</header>", "<section id='appendix'>A</section>"))
@@ -452,6 +455,11 @@ def test_page_folds_second_level_parts_and_keeps_everything() -> None:
     assert "No description has been provided" not in page
     assert page.index("<section id='appendix'>A</section>") > page.index("folded output")
     assert '<a href="#top">↑ Back to top</a>' in section
+    # a short part without images stays open; a long one folds
+    short = section[section.index("2. Short"):]
+    assert section[:section.index("2. Short")].endswith('<div class="synth-part"><h2>')
+    assert "short table" in short[:short.index("3. Long")]
+    assert "<summary><h2>3. Long</h2></summary>" in section
 
 
 def test_contents_list_every_part_and_link_figures_and_tables() -> None:

@@ -360,7 +360,7 @@ class Explorer:
     Examples
     --------
     >>> ex = Explorer(data)
-    >>> ex.view(question=1, error="se")["theme"].tolist()[:2]
+    >>> ex.view(question=1, error="se", rule=True)["theme"].tolist()[:2]
     ['Relationships with partners', 'Research evidence']
     """
 
@@ -647,13 +647,10 @@ class Explorer:
             + _table_html(numbers))
 
     def _show(self, bundle: dict[str, Any]) -> None:
-        from IPython.display import display
-
-        out = self._widgets["figure"]
-        with out:
-            # the widget output area takes a new display, not an update of the old one
-            out.clear_output(wait=True)
-            display(bundle, raw=True)
+        # one state message to the browser: the output widget's outputs replaced at once (its
+        # capture, clear_output and display would take five messages)
+        self._widgets["figure"].outputs = (
+            {"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def _status(self, message: str) -> None:
         if self._widgets:

@@ -8,8 +8,9 @@ The page reads from top to bottom as a reviewer needs it:
    (the analysis and the audit take a fraction of a second), never parsed from notebook output;
 2. the contents, kept in view in a side bar while the page scrolls (:func:`contents`);
 3. every notebook's outputs (:func:`assemble`): each notebook is a section; its parts under a
-   second-level heading are folded (``<details>``), so the page opens short and nothing is lost;
-   images without a description get one from their section;
+   second-level heading are folded (``<details>``) when they show an image or much text, so the
+   page opens short and nothing is lost; long tables fold themselves
+   (:func:`synth.display.show_table`); images without a description get one from their section;
 4. an appendix, folded: software versions, the commit, and the SHA-256 of every input and output.
 
 One small script (no network, no kernel) opens folded parts when a link leads into them, filters
@@ -506,6 +507,31 @@ def _parts(run: Any, nb: Any) -> list[tuple[str | None, list[Any]]]:
     return [p for p in parts if p[1] or p[0] is not None]
 
 
+#: A part of a notebook is folded when it shows an image or more text than this (characters, not
+#: counting what is folded already).
+FOLD_PART_CHARACTERS = 3000
+
+
+def _long(cells: Sequence[Any]) -> bool:
+    """Whether a part is long enough to fold: it shows an image, or more than
+    :data:`FOLD_PART_CHARACTERS` characters of text outside parts that fold themselves."""
+    text = 0
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            text += len(cell.source)
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            markup = str(data.get("text/html", ""))
+            if "image/png" in data or "<img" in markup or "Plotly.newPlot(" in markup:
+                return True
+            markup = re.sub(r"<details\b.*?</details>", "", markup, flags=re.S)
+            text += len(re.sub(r"<[^>]+>", "", markup)) + len(str(out.get("text", "")))
+            if "text/html" not in data:
+                text += len(str(data.get("text/markdown", data.get("text/plain", ""))))
+    return text > FOLD_PART_CHARACTERS
+
+
 def _describe_images(cells: Sequence[Any], where: str) -> None:
     """Give every PNG output without an HTML version an ``<img>`` with alt text (in place).
 
@@ -581,9 +607,11 @@ def assemble(runs: Sequence[Any], executed: dict[str, Any], front: Front | str) 
             body = render(cells) if cells else ""
             if heading is None:
                 out.append(body)
-            else:
+            elif _long(cells):
                 out.append(f'<details class="synth-fold"><summary><h2>{e(heading)}</h2>'
                            f"</summary>{body}</details>")
+            else:
+                out.append(f'<div class="synth-part"><h2>{e(heading)}</h2>{body}</div>')
         out.append('<p class="synth-top"><a href="#top">↑ Back to top</a></p></section>')
         sections.append("\n".join(out))
     # plotly.js goes into the page once, as a data URI: the report works offline, from a file
