@@ -440,7 +440,9 @@ def test_page_folds_second_level_parts_and_keeps_everything() -> None:
     )
     page = assemble([_run("01_part", "Part one")], {"01_part": nb},
                     Front("<header id='top'>S</header>", "<section id='appendix'>A</section>"))
-    assert page.index('<nav id="contents"') < page.index("<header id='top'>S</header>")
+    # the summary first, then the contents, the parts, and the appendix last
+    assert page.index("<header id='top'>S</header>") < page.index('<nav id="contents"')
+    assert page.index('<nav id="contents"') < page.index('id="sec-01_part"')
     section = page[page.index('id="sec-01_part"'):]
     assert "The introduction." in section and "intro output" in section
     fold = section[section.index('<details class="synth-fold">'):section.index("</details>")]

@@ -37,11 +37,13 @@ _CSS = """
 html{scroll-behavior:auto}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;line-height:1.45;
 color:#222;background:#fff}
-.synth-layout{display:grid;grid-template-columns:15.5rem minmax(0,1fr);gap:0 2rem;
-max-width:90rem;margin:0 auto;padding:0 1.2rem}
-.synth-main{min-width:0;max-width:72rem;padding-bottom:4rem}
-#contents{position:sticky;top:0;align-self:start;max-height:100vh;overflow:auto;
-padding:1rem .2rem 1rem 0;font-size:.9em;border-right:1px solid var(--line)}
+.synth-layout{display:grid;grid-template-columns:15.5rem minmax(0,1fr);
+grid-template-rows:auto 1fr;gap:0 2rem;max-width:90rem;margin:0 auto;padding:0 1.2rem}
+.synth-layout>.synth-summary{grid-column:2;grid-row:1;min-width:0;max-width:72rem}
+.synth-main{grid-column:2;grid-row:2;min-width:0;max-width:72rem;padding-bottom:4rem}
+#contents{grid-column:1;grid-row:1/span 2;position:sticky;top:0;align-self:start;
+max-height:100vh;overflow:auto;padding:1rem .2rem 1rem 0;font-size:.9em;
+border-right:1px solid var(--line)}
 #contents h2{font-size:1em;margin:.2em 0 .5em;text-transform:uppercase;letter-spacing:.04em;
 color:var(--muted)}
 #contents ol{list-style:none;margin:0;padding:0}
@@ -625,7 +627,8 @@ def assemble(runs: Sequence[Any], executed: dict[str, Any], front: Front | str) 
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n{head}</head>\n<body>\n"
-        f'<div class="synth-layout">\n{contents(runs)}\n<main class="synth-main">\n{front.summary}\n'
+        # the summary comes first, then the contents (beside it on a wide screen), then the parts
+        f'<div class="synth-layout">\n{front.summary}\n{contents(runs)}\n<main class="synth-main">\n'
         + "\n".join(sections)
         + f"\n{front.appendix}\n</main>\n</div>\n</body>\n</html>\n"
     )
