@@ -65,7 +65,8 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     [
         (["validate", "--data", "{tmp}/nowhere"], "DataError", "nowhere: data folder not found"),
         (["validate", "--data", "{tmp}/bad"], "DataError",
-         "coded_segments.csv: column 'code_id': code_id not in the codebook (1 row: 6)"),
+         "coded_segments.csv: column 'code_id': code_id not in the codebook: 'C7' (first in "
+         "coded_segments.csv row 6) is not a code_id of codebook.csv (1 row: 6)"),
         (["import-qdpx", "{tmp}/not-a-project.qdpx", "--out", "{tmp}/out"], "DataError",
          "neither a .qdpx archive (zip) nor a .qde file (XML)"),
     ],

@@ -7,6 +7,7 @@ own words, which are known to hold no identifiers.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from synth import DataError
 from synth.io import CodedData
-from synth.privacy import FINDING_COLUMNS, KINDS, check, load_identifiers, scan
+from synth.privacy import FINDING_COLUMNS, KINDS, check, check_data, load_identifiers, scan
 
 ROOT = Path(__file__).resolve().parents[1]
 QUOTATIONS = ROOT / "data" / "raw" / "published" / "quotations.csv"
@@ -83,6 +84,53 @@ def test_each_kind_is_found_in_text(text, kind, match):
     assert found(data) == [("coded_segments.csv", "text", 3, kind, match)]
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "match"),
+    [
+        # e-mail addresses with spaces, bracketed words, full-width and zero-width characters
+        ("write to jo . bloggs @ example . org . uk", "email", "jo . bloggs @ example . org . uk"),
+        ("jo[at]example[dot]com", "email", "jo[at]example[dot]com"),
+        ("jo (at) example (dot) co (dot) uk", "email", "jo (at) example (dot) co (dot) uk"),
+        ("jo＠example.org", "email", "jo@example.org"),
+        ("jo\u200b@exa\u200bmple.org", "email", "jo@example.org"),
+        # phone numbers with dots, hyphens, dashes, spaced digits, 0044 and +44 (0)
+        ("07700.900.123", "phone", "07700.900.123"),
+        ("0161-496-0000", "phone", "0161-496-0000"),
+        ("07700–900–123", "phone", "07700–900–123"),
+        ("0 7 7 0 0 9 0 0 1 2 3", "phone", "0 7 7 0 0 9 0 0 1 2 3"),
+        ("0044 7700 900123", "phone", "0044 7700 900123"),
+        ("+44 (0) 7700 900123", "phone", "+44 (0) 7700 900123"),
+        ("0044 (0)161 496 0000", "phone", "0044 (0)161 496 0000"),
+        ("+447700900123", "phone", "+447700900123"),
+        ("07700\u200b900\u2060123", "phone", "07700900123"),
+        ("０７７００ ９００１２３", "phone", "07700 900123"),
+        ("Tel.07700 900123", "phone", "07700 900123"),
+        ("ring 0161 496 0000 in 2024", "phone", "0161 496 0000"),
+        # postcodes with a no-break or zero-width space
+        ("LS6\u00a02QT", "postcode", "LS6 2QT"),
+        ("SW1A\u200b1AA", "postcode", "SW1A1AA"),
+    ],
+)
+def test_disguised_identifiers_are_found(text, kind, match):
+    assert found(dataset(["Nothing here.", text])) == [("coded_segments.csv", "text", 3, kind, match)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0.75 0.80 0.91 0.5 0.6 and p = 0.001 0.002 0.003 0.004",
+        "01 02 03 04 05 06, rooms 0.01 0.02 0.03 0.04 0.05",
+        "question 1 2 3 4 5 6 7 8 9 10; sessions 2021 2022 2023 2024",
+        "£1,000,000 and 2,000 000; case 00000001; ISBN 978-0-12-345678-9",
+        "call us @home. Then we looked at the dot com era",
+        "a group called [LS6 group] and [the M13 group]",
+        "FG1 1AA is not a postcode area; neither is QQ1 1AA",
+    ],
+)
+def test_lookalikes_pass(text):
+    assert found(dataset([text])) == []
+
+
 def test_every_string_column_is_searched_and_rows_are_spreadsheet_rows():
     seg = pd.DataFrame(
         {
@@ -129,11 +177,32 @@ def test_listed_names_match_whole_words_in_any_case():
 
 
 def test_real_names_used_as_ids_are_caught_but_ids_are_not_pattern_matched():
-    seg = pd.DataFrame({"segment_id": ["M13 9PL"], "focus_group": ["SW1A"], "question": [1],
-                        "participant_id": ["Priya"], "code_id": ["C1"]})
-    data = CodedData.from_frames(seg, CODEBOOK)
-    assert found(data) == []  # ids are not searched for phones or postcodes
+    seg = pd.DataFrame({"segment_id": ["S3"], "focus_group": ["SW1A"], "question": [1],
+                        "participant_id": ["Priya"], "code_id": ["07700900123"]})
+    data = CodedData.from_frames(seg, CODEBOOK.assign(code_id=["07700900123", "C2"]))
+    assert found(data) == []  # ids are not searched for phone numbers or outward codes
     assert found(data, ["priya"]) == [("coded_segments.csv", "participant_id", 2, "name", "Priya")]
+
+
+def test_full_postcodes_and_addresses_are_found_in_ids_too():
+    seg = pd.DataFrame({"segment_id": ["S1", "S2"], "focus_group": ["Leeds LS6 2QT", "Leeds LS6 2QT"],
+                        "question": [1, 1], "participant_id": ["jo@example.org", "P2"],
+                        "code_id": ["C1", "C2"]})
+    people = pd.DataFrame({"participant_id": ["jo@example.org", "P2"],
+                           "focus_group": ["Leeds LS6 2QT", "Leeds LS6 2QT"], "role": ["a", "b"]})
+    assert found(CodedData.from_frames(seg, CODEBOOK, people)) == [
+        ("coded_segments.csv", "focus_group", 2, "postcode", "LS6 2QT"),
+        ("coded_segments.csv", "focus_group", 3, "postcode", "LS6 2QT"),
+        ("coded_segments.csv", "participant_id", 2, "email", "jo@example.org"),
+        ("participants.csv", "participant_id", 2, "email", "jo@example.org"),
+        ("participants.csv", "focus_group", 2, "postcode", "LS6 2QT"),
+        ("participants.csv", "focus_group", 3, "postcode", "LS6 2QT"),
+    ]
+
+
+def test_listed_names_are_found_through_disguises():
+    data = dataset(["Ask Pri\u200bya Pat\u00adel", "ＰＲＩＹＡ\u00a0PATEL came", "Priyanka"])
+    assert [(r[2], r[3]) for r in found(data, ["Priya Patel"])] == [(2, "name"), (3, "name")]
 
 
 def test_load_identifiers_reads_names_and_skips_comments(tmp_path):
@@ -144,8 +213,14 @@ def test_load_identifiers_reads_names_and_skips_comments(tmp_path):
     assert load_identifiers(path) == ["Zoë", "René"]
     assert load_identifiers(tmp_path / "missing.txt") == []
     assert load_identifiers(None) == []
-    with pytest.raises(DataError, match="found a folder"):
+    with pytest.raises(DataError, match="is a folder, not a file; expected a text file of names"):
         load_identifiers(tmp_path)
+    path.write_bytes("\ufeffZoë\r\nRené\r\n".encode("utf-16-le"))
+    assert load_identifiers(path) == ["Zoë", "René"]
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(DataError, match=r"identifiers\.txt: is a named pipe \(FIFO\), not a file"):
+        load_identifiers(path)
 
 
 # --- what passes -------------------------------------------------------------------------------
@@ -249,6 +324,38 @@ def test_scan_of_clean_data_is_an_empty_table_with_the_columns():
     assert set(KINDS) == {"email", "phone", "postcode", "name"}
 
 
+def test_check_data_reads_the_folders_identifiers_and_names_only_places(tmp_path):
+    from synth.io import load_coded_data
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "codebook.csv").write_text("code_id,subtheme,theme,valence\nC1,Surveys,Research evidence,success\n")
+    (folder / "coded_segments.csv").write_text(
+        "segment_id,focus_group,question,participant_id,code_id,text\n"
+        "S1,Leeds LS6 2QT,1,P1,C1,We asked Priya Patel\n"
+        "S2,Leeds LS6 2QT,1,P2,C1,fine\n"
+    )
+    data = load_coded_data(folder)
+    with pytest.raises(DataError) as info:
+        check_data(data, folder)
+    assert str(info.value) == (
+        "privacy check: text that may identify people (postcode); redact it, e.g. as [name of "
+        "community group], before a report shows it (2 rows: coded_segments.csv[focus_group] row 2: "
+        "postcode, coded_segments.csv[focus_group] row 3: postcode)"
+    )
+    (folder / "coded_segments.csv").write_text(
+        "segment_id,focus_group,question,participant_id,code_id,text\n"
+        "S1,FG1,1,P1,C1,We asked Priya Patel\nS2,FG1,1,P2,C1,fine\n"
+    )
+    data = load_coded_data(folder)
+    check_data(data, folder)  # no names listed yet
+    (folder / "identifiers.txt").write_text("# real names\nPriya Patel\n")
+    for call in (lambda: check_data(data, folder), lambda: check_data(data)):  # folder from data.paths
+        with pytest.raises(DataError, match=r"\(name\).*\(1 row: coded_segments\.csv\[text\] row 2: name\)$") as info:
+            call()
+        assert "Priya" not in str(info.value) and "Patel" not in str(info.value)
+
+
 # --- the report runs the check before rendering ------------------------------------------------
 
 
@@ -277,3 +384,33 @@ def test_report_refuses_data_with_identifiers_and_writes_nothing(tmp_path, capsy
     assert "Priya" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "--data", "{data}"],
+        ["tables", "--data", "{data}", "--out", "{out}"],
+        ["report", "--data", "{data}", "--out", "{out}"],
+        ["manuscript", "--data", "{data}", "--out", "{out}"],
+        ["export-qdpx", "--data", "{data}", "--out-file", "{out}.qdpx"],
+        ["export-sav", "--data", "{data}", "--out-file", "{out}.sav"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_command_that_lets_text_out_runs_the_check(argv, tmp_path, capsys):
+    from conftest import BASE_CODEBOOK, BASE_PARTICIPANTS, BASE_SEGMENTS
+    from synth.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    leaky = BASE_SEGMENTS.replace("We already had an established programme.",
+                                  "Write to jo.bloggs＠example.org any time.")
+    (data / "coded_segments.csv").write_text(leaky, encoding="utf-8")
+    (data / "codebook.csv").write_text(BASE_CODEBOOK)
+    (data / "participants.csv").write_text(BASE_PARTICIPANTS)
+    out = tmp_path / "out"
+    assert main([a.format(data=data, out=out) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "email" in err and "jo.bloggs" not in err
+    assert not any(p.name.startswith("out") for p in tmp_path.iterdir())

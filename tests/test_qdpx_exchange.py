@@ -231,7 +231,7 @@ def test_a_subtheme_under_two_themes_gets_unique_names(tmp_path):
     [
         ("coded_segments", "text", "a vertical\x0btab", 3),
         ("codebook", "subtheme", "bell\x07", 2),
-        ("participants", "role", "nul\x00", 4),
+        ("participants", "role", "unit\x1fseparator", 4),  # (NUL: the loader refuses it first)
     ],
 )
 def test_characters_xml_forbids_are_refused_naming_the_row(tmp_path, capsys, table, column, value, row):

@@ -9,13 +9,30 @@ Three tables make a coded dataset:
 
 :func:`load_coded_data` reads them from CSV or XLSX and validates every rule of the schema; a
 violation raises :class:`~synth.DataError` naming the file, the column, how many rows break the
-rule and the first few of them (spreadsheet row numbers: the header is row 1).
+rule and the first few of them (spreadsheet row numbers: the header is row 1), with a short,
+escaped excerpt of the offending values.
+
+What real files are read, and how (each case is in ``tests/test_io.py``):
+
+- CSV in UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark (Excel's
+  "Unicode text"), Windows-1252 (Excel for Windows) or Mac Roman (Excel for Mac, CR line ends);
+  a file that is UTF-8 except for a few bytes is refused, naming the line, rather than decoded
+  as something else. Separated by commas, semicolons (European Excel) or tabs. Line ends CRLF,
+  LF or CR, also mixed. Fields up to :data:`MAX_FIELD_CHARS` characters, headers up to
+  :data:`MAX_COLUMNS` columns, files up to :data:`MAX_INPUT_BYTES` bytes.
+- XLSX: the one visible sheet with the required columns; hidden sheets are never read; formula
+  cells give their saved values, and a formula without one is refused.
+- Names and identifiers are compared in Unicode NFC without invisible characters
+  (:func:`synth._input.text.clean_name`), so ``Café`` typed on a Mac and on Windows is one name.
+- Wholly empty rows at the end of a table are dropped; anything the loader did beyond the
+  plain reading (an encoding other than UTF-8, a separator other than the comma, dropped rows,
+  normalised names) is listed in :attr:`CodedData.notes`.
+- An expected file that is a folder, a named pipe or a device is refused; a symbolic link is
+  followed.
 """
 
 from __future__ import annotations
 
-import csv
-import io as _stdio
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +41,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._exceptions import DataError, UnsafeInputError
+from ._exceptions import DataError
+from ._input import (
+    clean_name,
+    decode,
+    excerpt,
+    parse_csv,
+    read_regular_file,
+    read_workbook,
+    sniff_delimiter,
+)
+from ._input.csvfile import empty_rows
+from ._input.text import SEPARATOR_NAMES
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -34,6 +62,8 @@ __all__ = [
     "PARTICIPANT_COLUMNS",
     "VALENCES",
     "MAX_INPUT_BYTES",
+    "MAX_COLUMNS",
+    "MAX_FIELD_CHARS",
     "CodedData",
     "read_table",
     "validate_segments",
@@ -65,94 +95,56 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = ("participant_id", "focus_group", "role")
 VALENCES: tuple[str, ...] = ("success", "challenge")
 #: Largest input file read (bytes); larger files are refused before reading.
 MAX_INPUT_BYTES = 1 << 30
+#: Most columns a table may have; a wider header is refused before the rows are parsed (a
+#: 100,000-column header would otherwise cost gigabytes).
+MAX_COLUMNS = 1000
+#: Longest CSV field, in characters (8 Mi: a whole transcript fits; Python's csv module stops at
+#: 128 KiB by default). A longer field is usually a quotation mark that is never closed.
+MAX_FIELD_CHARS = 8 * 1024 * 1024
 
 _STEMS = {"segments": "coded_segments", "codebook": "codebook", "participants": "participants"}
 _SUFFIXES = (".csv", ".xlsx")
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt", "")
+#: Columns compared as names (NFC, invisible characters out); ``text`` is kept as written.
+_NAME_COLUMNS = frozenset(
+    SEGMENT_COLUMNS + ("coder",) + CODEBOOK_COLUMNS + CODEBOOK_OPTIONAL + PARTICIPANT_COLUMNS
+) - {"question"}
+_SHOWN_NAMES = 8
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"cannot decode the file: neither UTF-8 nor Windows-1252 (byte {exc.start})",
-            path=path,
-        ) from None
-
-
-def _check_size(path: Path, max_bytes: int) -> None:
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise UnsafeInputError(
-            f"{path}: file is {size:,} bytes, over the limit of {max_bytes:,}; "
-            "split it or raise synth.io.MAX_INPUT_BYTES deliberately"
-        )
-
-
-def _read_csv(path: Path, max_bytes: int) -> pd.DataFrame:
-    _check_size(path, max_bytes)
-    text = _decode(path.read_bytes(), path)
-    if not text.strip():
-        raise DataError("the file is empty (expected a header row and data rows)", path=path)
-    try:
-        frame = pd.read_csv(
-            _stdio.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[],
-            skipinitialspace=False,
-        )
-    except pd.errors.ParserError as exc:
-        # "Error tokenizing data. C error: Expected 5 fields in line 7, saw 6"
-        detail = str(exc).split("C error:")[-1].strip()
-        what = "ragged rows" if "Expected" in detail else "malformed CSV (truncated file?)"
-        raise DataError(f"{what}: {detail}", path=path) from None
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty (expected a header row and data rows)", path=path) from None
-    # pandas pads rows with fewer fields than the header; find them with the csv module (records,
-    # not lines, so quoted line breaks inside a field are fine)
-    records = (rec for rec in csv.reader(_stdio.StringIO(text)) if rec)  # streamed: no copy
-    header = [name.strip().lstrip("\ufeff") for name in next(records)]
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise DataError(f"duplicate column name(s) {', '.join(repeated)}", path=path)
-    widths = np.fromiter((len(rec) for rec in records), dtype=np.int64)
-    short = widths < frame.shape[1]
-    if short.any():
-        raise DataError(
-            f"ragged rows: fewer fields than the header's {frame.shape[1]}",
-            path=path,
-            rows=(np.flatnonzero(short) + 2).tolist(),
-        )
-    return frame
-
-
-def _read_xlsx(path: Path, required: Sequence[str], max_bytes: int) -> pd.DataFrame:
-    _check_size(path, max_bytes)
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise DataError(f"cannot read the workbook: {type(exc).__name__}: {exc}", path=path) from None
-    for name, sheet in sheets.items():
-        sheet = sheet.rename(columns=lambda c: str(c).strip())
-        if set(required) <= set(sheet.columns):
-            sheet = sheet.dropna(how="all")
-            return sheet.fillna("").astype(str)
-        del name
-    names = ", ".join(repr(n) for n in sheets) or "none"
-    raise DataError(
-        f"no sheet has the required columns {', '.join(required)} (sheets: {names})", path=path
+def _missing_columns(missing: list[str], found: Sequence[str], required: Sequence[str], how: str) -> str:
+    """The message for absent required columns; found names are quoted only for a real table."""
+    text = f"missing required column(s) {', '.join(missing)}"
+    if len(found) >= 2 or set(found) & set(required):
+        shown = ", ".join(excerpt(name) for name in found[:_SHOWN_NAMES])
+        more = f" and {len(found) - _SHOWN_NAMES} more" if len(found) > _SHOWN_NAMES else ""
+        return f"{text}; found {shown}{more}{how}"
+    return (
+        f"{text}; the header is one column{how}, so this is not a table of the schema: "
+        "is it the right file, and is it separated by commas, semicolons or tabs?"
     )
+
+
+def _drop_trailing_empty_rows(frame: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
+    empty = empty_rows(frame)
+    if not empty.any():
+        return frame
+    filled = np.flatnonzero(~empty)
+    end = int(filled[-1]) + 1 if filled.size else 0
+    inside = empty[:end]
+    if inside.any():
+        raise DataError(
+            "empty row(s) between data rows: delete them (only empty rows at the end are ignored)",
+            path=path,
+            rows=_rows(inside),
+        )
+    dropped = len(frame) - end
+    where = f"row {end + 2}" if dropped == 1 else f"rows {end + 2}-{len(frame) + 1}"
+    notes.append(f"{path.name}: dropped {dropped} empty row(s) at the end ({where})")
+    return frame.iloc[:end]
 
 
 def read_table(
@@ -160,21 +152,27 @@ def read_table(
     *,
     required: Sequence[str] = (),
     max_bytes: int | None = None,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV or XLSX table as strings, with header names stripped.
+    """Read a CSV or XLSX table as strings, with column names cleaned.
 
-    CSV files may be UTF-8 with or without a byte-order mark, or Windows-1252 (as Excel on Windows
-    saves them); line ends may be LF or CRLF. An XLSX workbook's first sheet that has all
-    ``required`` columns is used.
+    CSV files may be UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark,
+    Windows-1252 or Mac Roman, separated by commas, semicolons or tabs, with any line ends. An
+    XLSX workbook's one visible sheet that has all ``required`` columns is used. Wholly empty rows
+    at the end are dropped (and noted); empty rows between data rows are refused.
 
     Parameters
     ----------
     path
-        A ``.csv`` or ``.xlsx`` file.
+        A ``.csv`` or ``.xlsx`` file (``.tsv`` and ``.txt`` are read as CSV); a symbolic link is
+        followed.
     required
-        Columns that must be present.
+        Columns that must be present; they also decide the separator.
     max_bytes
         Refuse larger files (default :data:`MAX_INPUT_BYTES`).
+    notes
+        When given, a sentence is appended for everything done beyond the plain reading (the
+        encoding when not UTF-8, the separator when not a comma, dropped empty rows).
 
     Returns
     -------
@@ -184,36 +182,44 @@ def read_table(
     Raises
     ------
     DataError
-        The file is missing, empty, ragged, undecodable, has no data rows or lacks a column.
+        The file is missing, not a regular file, empty, ragged, undecodable, has no data rows,
+        lacks a column, or is a workbook whose data are hidden or unsaved formulas.
     UnsafeInputError
         The file is larger than ``max_bytes``.
 
     Examples
     --------
-    >>> read_table("data/raw/codebook.csv", required=["code_id"]).columns[0]  # doctest: +SKIP
+    >>> read_table("data/raw/codebook.csv", required=["code_id"]).columns[0]
     'code_id'
     """
     path = Path(path)
     limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
-    if not path.is_file():
-        raise DataError("file not found", path=path)
+    sink = notes if notes is not None else []
     suffix = path.suffix.lower()
+    if suffix != ".xlsx" and suffix not in _CSV_SUFFIXES:
+        raise DataError(f"unsupported file type {excerpt(suffix)} (expected .csv or .xlsx)", path=path)
+    raw = read_regular_file(path, limit)
+    how = ""
     if suffix == ".xlsx":
-        frame = _read_xlsx(path, required, limit)
-    elif suffix in (".csv", ".txt", ""):
-        frame = _read_csv(path, limit)
+        frame = read_workbook(raw, path, required, MAX_COLUMNS)
     else:
-        raise DataError(f"unsupported file type {suffix!r} (expected .csv or .xlsx)", path=path)
-    frame = frame.rename(columns=lambda c: str(c).strip().lstrip("\ufeff"))
+        decoded = decode(raw, path)
+        del raw
+        if not decoded.text.strip():
+            raise DataError("the file is empty (expected a header row and data rows)", path=path)
+        delimiter = sniff_delimiter(decoded.text, required)
+        frame = parse_csv(
+            decoded.text, delimiter, path, max_field_chars=MAX_FIELD_CHARS, max_columns=MAX_COLUMNS
+        )
+        if decoded.note:
+            sink.append(f"{path.name}: {decoded.note}")
+        if delimiter != ",":
+            how = f" (read as {SEPARATOR_NAMES[delimiter]}-separated)"
+            sink.append(f"{path.name}: {SEPARATOR_NAMES[delimiter]}-separated")
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise DataError(
-            f"missing required column(s) {', '.join(missing)}; found {', '.join(frame.columns)}",
-            path=path,
-        )
-    dup_cols = frame.columns[frame.columns.duplicated()].tolist()
-    if dup_cols:
-        raise DataError(f"duplicate column name(s) {', '.join(dup_cols)}", path=path)
+        raise DataError(_missing_columns(missing, list(frame.columns), required, how), path=path)
+    frame = _drop_trailing_empty_rows(frame, path, sink)
     if frame.empty:
         raise DataError("no data rows (only a header)", path=path)
     return frame.reset_index(drop=True)
@@ -227,11 +233,49 @@ def _rows(mask: np.ndarray | pd.Series) -> list[int]:
     return (np.flatnonzero(np.asarray(mask)) + 2).tolist()
 
 
-def _strip(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+def _name(path: str | os.PathLike[str]) -> str:
+    return Path(path).name
+
+
+def _clean(
+    frame: pd.DataFrame, columns: Iterable[str], path: str | os.PathLike[str], notes: list[str] | None
+) -> pd.DataFrame:
+    """Names in ``columns`` cleaned (:func:`~synth._input.text.clean_name`), one unique value at a
+    time; a value that was only invisible characters is refused, and normalised ones are noted."""
     frame = frame.copy()
     for col in columns:
-        if col in frame.columns:
-            frame[col] = frame[col].astype(str).str.strip()
+        if col not in frame.columns:
+            continue
+        codes, uniques = pd.factorize(frame[col])
+        raw = np.asarray(uniques, dtype=object)
+        cleaned = np.empty(len(raw) + 1, dtype=object)
+        cleaned[-1] = ""  # factorize's code -1 (missing) reads as an empty value
+        changed: list[int] = []
+        invisible: list[int] = []
+        for i, value in enumerate(raw):
+            text = value if isinstance(value, str) else str(value)
+            plain = text.strip()
+            name = clean_name(text)
+            cleaned[i] = name
+            if name != plain:
+                (invisible if not name else changed).append(i)
+        values = cleaned[codes]
+        if invisible:
+            raise DataError(
+                "a value made only of invisible characters (zero-width or no-break spaces); "
+                "type the name, or leave the cell truly empty where that is allowed",
+                path=path,
+                column=col,
+                rows=_rows(np.isin(codes, invisible)),
+            )
+        if changed and notes is not None:
+            rows = _rows(np.isin(codes, changed))
+            shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+            notes.append(
+                f"{_name(path)}: column '{col}': {len(rows)} value(s) normalised to Unicode NFC "
+                f"without invisible characters ({'row' if len(rows) == 1 else 'rows'} {shown})"
+            )
+        frame[col] = pd.Series(values, index=frame.index, dtype=str)
     return frame
 
 
@@ -242,13 +286,70 @@ def _require_nonempty(frame: pd.DataFrame, columns: Iterable[str], path: str | o
             raise DataError("empty value", path=path, column=col, rows=_rows(empty))
 
 
-def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "coded_segments") -> pd.DataFrame:
+def _values(series: pd.Series, mask: np.ndarray, limit: int = 3) -> str:
+    """The first few distinct values of ``series`` where ``mask`` holds, quoted and escaped."""
+    distinct = list(dict.fromkeys(series.to_numpy()[np.asarray(mask)].tolist()))
+    shown = ", ".join(excerpt(v) for v in distinct[:limit])
+    return shown + (f" and {len(distinct) - limit} other value(s)" if len(distinct) > limit else "")
+
+
+def _conflict(frame: pd.DataFrame, key: str, col: str, mask: np.ndarray) -> str:
+    """``key 'S1' has col 'FG1' (row 2) and 'FG2' (row 5)`` for the first conflicting key."""
+    first = int(np.flatnonzero(mask)[0])
+    value = frame[key].iat[first]
+    seen: dict[object, int] = {}
+    for position in np.flatnonzero((frame[key] == value).to_numpy()):
+        seen.setdefault(frame[col].iat[position], int(position) + 2)
+    parts = [f"{excerpt(v)} (row {r})" for v, r in list(seen.items())[:3]]
+    return f"{key} {excerpt(value)} has {col} " + " and ".join(parts)
+
+
+def _duplicate(frame: pd.DataFrame, key: list[str], dup: np.ndarray) -> str:
+    """``row 5 repeats row 2 ('S1', 'C1')`` for the first repeated key."""
+    later = int(np.flatnonzero(dup)[0])
+    same = np.ones(len(frame), dtype=bool)
+    for col in key:
+        same &= (frame[col] == frame[col].iat[later]).to_numpy()
+    first = int(np.flatnonzero(same)[0])
+    shown = ", ".join(excerpt(frame[col].iat[later]) for col in key)
+    return f"row {later + 2} repeats row {first + 2} ({shown})"
+
+
+def _questions(seg: pd.DataFrame, path: str | os.PathLike[str]) -> pd.Series:
+    """``question`` as int64: whole numbers (``3`` or ``3.0``) from 1 up, one unique value at a time."""
+    codes, uniques = pd.factorize(seg["question"])
+    parsed = np.zeros(len(uniques) + 1, dtype=np.int64)
+    for i, value in enumerate(np.asarray(uniques, dtype=object)):
+        whole, dot, fraction = str(value).partition(".")
+        if dot and not (fraction and set(fraction) == {"0"}):
+            continue
+        if whole.isascii() and whole.isdigit() and len(whole) <= 9 and int(whole) > 0:
+            parsed[i] = int(whole)
+    numbers = parsed[codes]
+    bad = numbers <= 0
+    if bad.any():
+        raise DataError(
+            f"question must be a positive integer; found {_values(seg['question'], bad)}",
+            path=path,
+            column="question",
+            rows=_rows(bad),
+        )
+    return pd.Series(numbers, index=seg.index, dtype="int64")
+
+
+def validate_segments(
+    frame: pd.DataFrame,
+    *,
+    path: str | os.PathLike[str] = "coded_segments",
+    notes: list[str] | None = None,
+) -> pd.DataFrame:
     """Validate ``coded_segments`` on its own and return it typed.
 
     Rules: the required columns are present and non-empty; ``question`` is a positive integer; no
     coding reference is repeated (same ``segment_id`` and ``code_id``, and the same ``coder`` when
-    that column is present); a segment has one focus
-    group, one question and one participant; a participant belongs to one focus group.
+    that column is present); a segment has one focus group, one question and one participant; a
+    participant belongs to one focus group. Identifiers are compared as cleaned names (Unicode
+    NFC, no invisible characters); a value that is only invisible characters is refused.
 
     Parameters
     ----------
@@ -256,32 +357,35 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
         The table as read by :func:`read_table` (strings).
     path
         Names the file in error messages.
+    notes
+        When given, a sentence is appended for each column whose names were normalised.
 
     Returns
     -------
     pandas.DataFrame
-        Identifier columns stripped of surrounding white space; ``question`` as ``int64``.
+        Identifier columns cleaned; ``question`` as ``int64``.
 
     Raises
     ------
     DataError
-        On the first rule broken.
+        On the first rule broken; the message quotes the first offending values.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": ["S1", "S1"], "focus_group": ["FG1", "FG2"],
+    ...                     "question": ["1", "1"], "participant_id": ["P1", "P1"],
+    ...                     "code_id": ["C1", "C2"]})
+    >>> validate_segments(seg)
+    Traceback (most recent call last):
+    ...
+    synth._exceptions.DataError: coded_segments: column 'focus_group': a segment has more than one focus_group across its codings: segment_id 'S1' has focus_group 'FG1' (row 2) and 'FG2' (row 3) (2 rows: 2, 3)
     """
     missing = [c for c in SEGMENT_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"missing required column(s) {', '.join(missing)}", path=path)
-    seg = _strip(frame, SEGMENT_COLUMNS)
+    seg = _clean(frame, [c for c in frame.columns if c in _NAME_COLUMNS], path, notes)
     _require_nonempty(seg, SEGMENT_COLUMNS, path)
-
-    q = seg["question"].str.replace(r"\.0+$", "", regex=True)
-    bad = ~q.str.fullmatch(r"\d{1,9}")
-    if not bad.any():
-        bad = q.astype("int64") <= 0
-    if bad.any():
-        raise DataError(
-            "question must be a positive integer", path=path, column="question", rows=_rows(bad)
-        )
-    seg["question"] = q.astype("int64")
+    seg["question"] = _questions(seg, path)
 
     # With a coder column, two coders applying the same code to the same paragraph is double
     # coding (for intercoder agreement), not a duplicate; the counting rules count it once.
@@ -289,7 +393,7 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
     dup = seg.duplicated(key, keep="first").to_numpy()
     if dup.any():
         raise DataError(
-            f"duplicate coding reference (same {' and '.join(key)} twice)",
+            f"duplicate coding reference (same {' and '.join(key)} twice): {_duplicate(seg, key, dup)}",
             path=path,
             column="segment_id",
             rows=_rows(dup),
@@ -299,7 +403,8 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
         conflict = n > 1
         if conflict.any():
             raise DataError(
-                f"a segment has more than one {col} across its codings",
+                f"a segment has more than one {col} across its codings: "
+                f"{_conflict(seg, 'segment_id', col, conflict)}",
                 path=path,
                 column=col,
                 rows=_rows(conflict),
@@ -308,7 +413,8 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
     conflict = n > 1
     if conflict.any():
         raise DataError(
-            "a participant appears in more than one focus group",
+            "a participant appears in more than one focus group: "
+            f"{_conflict(seg, 'participant_id', 'focus_group', conflict)}",
             path=path,
             column="participant_id",
             rows=_rows(conflict),
@@ -319,30 +425,49 @@ def validate_segments(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
     return seg
 
 
-def validate_codebook(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "codebook") -> pd.DataFrame:
-    """Validate ``codebook`` and return it with names stripped and valence in lower case.
+def validate_codebook(
+    frame: pd.DataFrame,
+    *,
+    path: str | os.PathLike[str] = "codebook",
+    notes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Validate ``codebook`` and return it with names cleaned and valence in lower case.
 
     Rules: required columns present; ``code_id``, ``theme`` and ``subtheme`` non-empty; ``code_id``
-    unique; ``valence`` is ``success`` or ``challenge`` (any letter case).
+    unique; ``valence`` is ``success`` or ``challenge`` (any letter case). Names are compared in
+    Unicode NFC without invisible characters, so two spellings of one theme are one theme.
 
     Raises
     ------
     DataError
-        On the first rule broken.
+        On the first rule broken; the message quotes the first offending values.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"code_id": ["C1", "C2"], "subtheme": ["Surveys", "Grants"],
+    ...                      "theme": ["Cafe\\u0301 evidence", "Café evidence"],
+    ...                      "valence": ["Success", "challenge"]})
+    >>> validate_codebook(book)[["theme", "valence"]].drop_duplicates("theme").values.tolist()
+    [['Café evidence', 'success']]
     """
     missing = [c for c in CODEBOOK_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"missing required column(s) {', '.join(missing)}", path=path)
-    book = _strip(frame, CODEBOOK_COLUMNS)
+    book = _clean(frame, [c for c in frame.columns if c in _NAME_COLUMNS], path, notes)
     _require_nonempty(book, ("code_id", "theme", "subtheme"), path)
     dup = book["code_id"].duplicated(keep="first").to_numpy()
     if dup.any():
-        raise DataError("duplicate code_id", path=path, column="code_id", rows=_rows(dup))
+        raise DataError(
+            f"duplicate code_id: {_duplicate(book, ['code_id'], dup)}",
+            path=path,
+            column="code_id",
+            rows=_rows(dup),
+        )
     book["valence"] = book["valence"].str.lower()
     bad = ~book["valence"].isin(VALENCES).to_numpy()
     if bad.any():
         raise DataError(
-            f"valence must be one of {', '.join(VALENCES)}",
+            f"valence must be one of {', '.join(VALENCES)}; found {_values(book['valence'], bad)}",
             path=path,
             column="valence",
             rows=_rows(bad),
@@ -350,23 +475,29 @@ def validate_codebook(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "co
     return book
 
 
-def validate_participants(frame: pd.DataFrame, *, path: str | os.PathLike[str] = "participants") -> pd.DataFrame:
+def validate_participants(
+    frame: pd.DataFrame,
+    *,
+    path: str | os.PathLike[str] = "participants",
+    notes: list[str] | None = None,
+) -> pd.DataFrame:
     """Validate ``participants``: columns present and non-empty; ``participant_id`` unique.
 
     Raises
     ------
     DataError
-        On the first rule broken.
+        On the first rule broken; the message quotes the first offending values.
     """
     missing = [c for c in PARTICIPANT_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"missing required column(s) {', '.join(missing)}", path=path)
-    people = _strip(frame, PARTICIPANT_COLUMNS)
+    people = _clean(frame, [c for c in frame.columns if c in _NAME_COLUMNS], path, notes)
     _require_nonempty(people, PARTICIPANT_COLUMNS, path)
     dup = people["participant_id"].duplicated(keep="first").to_numpy()
     if dup.any():
         raise DataError(
-            "duplicate participant_id (a participant belongs to one focus group only)",
+            "duplicate participant_id (a participant belongs to one focus group only): "
+            f"{_duplicate(people, ['participant_id'], dup)}",
             path=path,
             column="participant_id",
             rows=_rows(dup),
@@ -380,11 +511,13 @@ def validate_coded_data(
     participants: pd.DataFrame | None = None,
     *,
     paths: dict[str, str | os.PathLike[str]] | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Validate the three tables on their own and against each other.
 
     Cross-table rules: every ``code_id`` of the segments is in the codebook; with a roster, every
-    participant of the segments is on it and in the same focus group.
+    participant of the segments is on it and in the same focus group. The messages name both
+    files and quote the values that disagree, with their rows in each file.
 
     Returns
     -------
@@ -395,24 +528,47 @@ def validate_coded_data(
     ------
     DataError
         On the first rule broken.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": ["S1"], "focus_group": ["leeds"], "question": ["1"],
+    ...                     "participant_id": ["P1"], "code_id": ["C1"]})
+    >>> book = pd.DataFrame({"code_id": ["C1"], "subtheme": ["s"], "theme": ["t"],
+    ...                      "valence": ["success"]})
+    >>> people = pd.DataFrame({"participant_id": ["P1"], "focus_group": ["Leeds"], "role": ["r"]})
+    >>> validate_coded_data(seg, book, people)
+    Traceback (most recent call last):
+    ...
+    synth._exceptions.DataError: coded_segments: column 'focus_group': focus_group disagrees with the participant's group in participants: participant_id 'P1' has focus_group 'leeds' in coded_segments row 2 vs 'Leeds' in participants row 2 (1 row: 2)
     """
     paths = paths or {}
     seg_path = paths.get("segments", "coded_segments")
-    seg = validate_segments(segments, path=seg_path)
-    book = validate_codebook(codebook, path=paths.get("codebook", "codebook"))
+    book_path = paths.get("codebook", "codebook")
+    seg = validate_segments(segments, path=seg_path, notes=notes)
+    book = validate_codebook(codebook, path=book_path, notes=notes)
+    seg_name, book_name = _name(seg_path), _name(book_path)
     unknown = ~seg["code_id"].isin(book["code_id"]).to_numpy()
     if unknown.any():
+        first = int(np.flatnonzero(unknown)[0])
         raise DataError(
-            "code_id not in the codebook", path=seg_path, column="code_id", rows=_rows(unknown)
+            f"code_id not in the codebook: {_values(seg['code_id'], unknown)} (first in {seg_name} "
+            f"row {first + 2}) is not a code_id of {book_name}",
+            path=seg_path,
+            column="code_id",
+            rows=_rows(unknown),
         )
     people = None
     if participants is not None:
-        people = validate_participants(participants, path=paths.get("participants", "participants"))
+        people_path = paths.get("participants", "participants")
+        people_name = _name(people_path)
+        people = validate_participants(participants, path=people_path, notes=notes)
         roster = people.set_index("participant_id")["focus_group"]
         listed = seg["participant_id"].isin(roster.index).to_numpy()
         if not listed.all():
+            first = int(np.flatnonzero(~listed)[0])
             raise DataError(
-                "participant_id not in participants",
+                f"participant_id not in participants: {_values(seg['participant_id'], ~listed)} "
+                f"(first in {seg_name} row {first + 2}) is not listed in {people_name}",
                 path=seg_path,
                 column="participant_id",
                 rows=_rows(~listed),
@@ -420,8 +576,14 @@ def validate_coded_data(
         expected = seg["participant_id"].map(roster).to_numpy()
         disagree = expected != seg["focus_group"].to_numpy()
         if disagree.any():
+            first = int(np.flatnonzero(disagree)[0])
+            person = seg["participant_id"].iat[first]
+            roster_row = int(np.flatnonzero((people["participant_id"] == person).to_numpy())[0]) + 2
             raise DataError(
-                "focus_group disagrees with the participant's group in participants",
+                f"focus_group disagrees with the participant's group in {people_name}: "
+                f"participant_id {excerpt(person)} has focus_group "
+                f"{excerpt(seg['focus_group'].iat[first])} in {seg_name} row {first + 2} vs "
+                f"{excerpt(expected[first])} in {people_name} row {roster_row}",
                 path=seg_path,
                 column="focus_group",
                 rows=_rows(disagree),
@@ -446,12 +608,17 @@ class CodedData:
         The roster, or None when not given.
     paths
         Where each table was read from (empty for data built in memory).
+    notes
+        One sentence for everything the loader did beyond the plain reading: an encoding other
+        than UTF-8, a separator other than the comma, empty rows dropped at the end, names
+        normalised, a CSV and an XLSX of one table that were both present. Commands print them.
     """
 
     segments: pd.DataFrame
     codebook: pd.DataFrame
     participants: pd.DataFrame | None = None
     paths: dict[str, Path] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_frames(
@@ -476,8 +643,11 @@ class CodedData:
 
         seg_str, book_str = as_str(segments), as_str(codebook)
         assert seg_str is not None and book_str is not None
-        seg, book, people = validate_coded_data(seg_str, book_str, as_str(participants))
-        return cls(seg, book, people)
+        notes: list[str] = []
+        seg, book, people = validate_coded_data(
+            seg_str, book_str, as_str(participants), notes=notes
+        )
+        return cls(seg, book, people, notes=tuple(notes))
 
     @property
     def folder(self) -> Path | None:
@@ -501,7 +671,7 @@ class CodedData:
         return self.segments.merge(self.codebook[cols], on="code_id", how="left", validate="m:1")
 
     def summary(self) -> str:
-        """A short human-readable description of the dataset."""
+        """A short human-readable description of the dataset, then its notes (``note: ...``)."""
         seg = self.segments
         lines = [
             f"{len(seg):,} coding references on {seg['segment_id'].nunique():,} paragraphs",
@@ -513,16 +683,56 @@ class CodedData:
         ]
         if self.participants is not None:
             lines.append(f"{len(self.participants)} participants on the roster")
+        lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
 
-def _find(folder: Path, key: str) -> Path | None:
+def _candidates(folder: Path, key: str) -> list[Path]:
+    """The table's files in ``folder`` (``.csv`` then ``.xlsx``), whatever kind of file they are:
+    a folder or a pipe under the name is refused when read, not skipped."""
     stem = _STEMS[key]
-    for suffix in _SUFFIXES:
-        candidate = folder / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
+    return [folder / f"{stem}{s}" for s in _SUFFIXES if os.path.lexists(folder / f"{stem}{s}")]
+
+
+def _difference(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
+    """How two tables differ (columns, number of rows or the first cell), or None when equal."""
+    if list(a.columns) != list(b.columns):
+        only = [c for c in a.columns if c not in b.columns] + [c for c in b.columns if c not in a.columns]
+        detail = f"column {excerpt(only[0])} is in one only" if only else "the columns are in another order"
+        return f"different columns: {detail}"
+    if len(a) != len(b):
+        return f"{len(a):,} rows vs {len(b):,}"
+    for col in a.columns:
+        differ = a[col].to_numpy() != b[col].to_numpy()
+        if differ.any():
+            row = int(np.flatnonzero(differ)[0])
+            return (
+                f"first in row {row + 2}, column {excerpt(col)}: "
+                f"{excerpt(a[col].iat[row])} vs {excerpt(b[col].iat[row])}"
+            )
     return None
+
+
+def _read_found(folder: Path, key: str, required: Sequence[str], notes: list[str]) -> tuple[Path, pd.DataFrame]:
+    """Read the table of ``key`` found in ``folder``; a CSV and an XLSX must agree."""
+    found = _candidates(folder, key)
+    if len(found) == 1:
+        return found[0], read_table(found[0], required=required, notes=notes)
+    csv_path, xlsx_path = found
+    csv_notes: list[str] = []
+    xlsx_notes: list[str] = []
+    csv_frame = read_table(csv_path, required=required, notes=csv_notes)
+    xlsx_frame = read_table(xlsx_path, required=required, notes=xlsx_notes)
+    differ = _difference(csv_frame, xlsx_frame)
+    if differ:
+        raise DataError(
+            f"{csv_path.name} and {xlsx_path.name} both exist and hold different tables ({differ}); "
+            "remove or rename the one that is out of date",
+            path=folder,
+        )
+    notes.extend(csv_notes)
+    notes.append(f"{csv_path.name} and {xlsx_path.name} both exist and hold the same table; read {csv_path.name}")
+    return csv_path, csv_frame
 
 
 def load_coded_data(
@@ -538,43 +748,50 @@ def load_coded_data(
     ----------
     folder
         A folder holding ``coded_segments``, ``codebook`` and optionally ``participants``, each as
-        ``.csv`` or ``.xlsx``.
+        ``.csv`` or ``.xlsx`` (both may be present only when they hold the same table).
     segments, codebook, participants
         Explicit files; they override what ``folder`` would find.
 
     Returns
     -------
     CodedData
+        With :attr:`CodedData.notes` saying what was done beyond the plain reading.
 
     Raises
     ------
     DataError
-        A required file is missing or any rule of the schema is broken.
+        A required file is missing, an expected file is not a regular file, a CSV and an XLSX of
+        one table differ, or any rule of the schema is broken.
 
     Examples
     --------
-    >>> data = load_coded_data("data/raw")  # doctest: +SKIP
-    >>> len(data.segments)  # doctest: +SKIP
+    >>> data = load_coded_data("data/raw")
+    >>> len(data.segments)
     977
     """
     base = Path(folder) if folder is not None else None
     if base is not None and not base.is_dir():
         raise DataError("data folder not found", path=base)
-    found: dict[str, Path | None] = {}
-    for key, given in (("segments", segments), ("codebook", codebook), ("participants", participants)):
-        found[key] = Path(given) if given is not None else (_find(base, key) if base else None)
-    for key in ("segments", "codebook"):
-        if found[key] is None:
+    notes: list[str] = []
+    given = {"segments": segments, "codebook": codebook, "participants": participants}
+    required = {"segments": SEGMENT_COLUMNS, "codebook": CODEBOOK_COLUMNS, "participants": PARTICIPANT_COLUMNS}
+    tables: dict[str, pd.DataFrame] = {}
+    paths: dict[str, Path] = {}
+    for key in ("segments", "codebook", "participants"):
+        explicit = given[key]
+        if explicit is not None:
+            paths[key] = Path(explicit)
+            tables[key] = read_table(explicit, required=required[key], notes=notes)
+        elif base is not None and _candidates(base, key):
+            paths[key], tables[key] = _read_found(base, key, required[key], notes)
+        elif key != "participants":
             where = base if base is not None else Path(".")
             raise DataError(f"no {_STEMS[key]}.csv or {_STEMS[key]}.xlsx found", path=where)
-    seg_path, book_path, people_path = found["segments"], found["codebook"], found["participants"]
-    assert seg_path is not None and book_path is not None
-    seg = read_table(seg_path, required=SEGMENT_COLUMNS)
-    book = read_table(book_path, required=CODEBOOK_COLUMNS)
-    people = read_table(people_path, required=PARTICIPANT_COLUMNS) if people_path else None
-    paths = {k: v for k, v in found.items() if v is not None}
-    seg, book, people = validate_coded_data(seg, book, people, paths=dict(paths))
-    return CodedData(seg, book, people, paths)
+    seg, book, people = validate_coded_data(
+        tables["segments"], tables["codebook"], tables.get("participants"),
+        paths=dict(paths), notes=notes,
+    )
+    return CodedData(seg, book, people, paths, tuple(notes))
 
 
 # --- writing ---------------------------------------------------------------------------------

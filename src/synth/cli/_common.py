@@ -163,15 +163,18 @@ def load_checked(
     *,
     accept_changed_data: bool = False,
     privacy: bool = True,
+    notes: bool = True,
 ) -> CodedData:
     """Load a coded-data folder the way every command does.
 
     1. A folder with a ``SHA256SUMS`` (the shipped ``data/raw/``) must match it, unless
        ``accept_changed_data`` (the report then records what changed).
     2. The three tables are read and validated (:func:`synth.io.load_coded_data`).
-    3. The study's own ``study.toml`` and ``questions.csv``, when present, must be well formed
+    3. Notes on what was read (an encoding that is not UTF-8, empty rows dropped, names in
+       another Unicode form) go to stderr.
+    4. The study's own ``study.toml`` and ``questions.csv``, when present, must be well formed
        (:func:`synth.study.load_study`).
-    4. Unless ``privacy`` is False, the privacy check runs: text that looks like an e-mail
+    5. Unless ``privacy`` is False, the privacy check runs: text that looks like an e-mail
        address, a phone number or a postcode, or a name listed in ``identifiers.txt``, stops the
        command before anything is written (:func:`synth.privacy.check`).
 
@@ -182,7 +185,7 @@ def load_checked(
     """
     from ..checksums import verify_if_listed
     from ..io import load_coded_data
-    from ..privacy import check
+    from ..privacy import check_data
     from ..study import load_study
 
     base = Path(folder)
@@ -191,5 +194,8 @@ def load_checked(
     data = load_coded_data(base)
     load_study(base)
     if privacy:
-        check(data, base / "identifiers.txt")
+        check_data(data, base)
+    if notes:
+        for note in data.notes:
+            say(f"note: {note}")
     return data

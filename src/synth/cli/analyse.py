@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             segments=args.segments, codebook=args.codebook, participants=args.participants
         )
         source = str(args.segments)
+        for note in data.notes:
+            say(f"note: {note}")
     else:
         folder = data_folder(args)
         data = load_checked(folder, privacy=False)  # numbers only: no text leaves

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ..study import load_study
 
     folder = data_folder(args)
-    data = load_checked(folder)
+    data = load_checked(folder, notes=False)  # the summary ends with the notes
     study = load_study(folder)
     emit(data.summary())
     if study.described or study.questions:
