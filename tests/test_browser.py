@@ -277,6 +277,30 @@ def test_clicking_a_bar_brings_its_quotation_into_view(
     _shot(page, "report-figure-1-evidence.png")
 
 
+@pytest.mark.slow
+def test_audit_filter_finds_claims_in_folded_sections(
+    report_visit: Visit, published: dict[str, pd.DataFrame]
+) -> None:
+    claims = published["claims"]
+    wanted = claims[claims["statement"].str.contains("28.70", regex=False)
+                    | (claims["value"] == "28.70")]
+    assert len(wanted) >= 1
+    page = report_visit.page
+    box = page.locator("input.synth-filter")
+    box.scroll_into_view_if_needed()
+    box.fill("28.70")
+    rows = page.locator("#audit-claims tr[data-row]:not([hidden])")
+    shown = rows.all_inner_texts()
+    assert sorted(r.split("\t")[0] for r in shown) == sorted(wanted["claim_id"])
+    assert rows.first.evaluate("r => r.closest('details') === null || r.closest('details').open")
+    assert f"{len(wanted)} claims match the filter" in page.locator(
+        "#audit-claims .synth-filter-count").inner_text()
+    # each claim links to what it concerns: this one to Figure 1
+    assert rows.first.locator("a[href='#figure-1']").count() == 1
+    box.fill("")
+    assert page.locator("#audit-claims tr[data-row][hidden]").count() == 0
+
+
 # --- a page of synth.interactive's own, on crafted data -----------------------------------------
 
 
