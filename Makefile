@@ -48,9 +48,13 @@ ensemble: $(ENSEMBLE)  ## Reconstruct 50 datasets to show which bars the paper p
 test: $(STAMP)  ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
-lab: $(STAMP)  ## Open JupyterLab on notebooks/ with the project's kernel
+# JupyterLab serves the project root (README, figures/ and reports/ are in its file browser) and
+# opens the explorer; LAB_ARGS passes options through, e.g. for a remote machine:
+#   make lab LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8888"
+LAB_ARGS ?=
+lab: $(STAMP)  ## Open the explorer (notebooks/90_explorer.ipynb) in JupyterLab, serving the project root
 	$(BIN)/python -m ipykernel install --sys-prefix --name synth --display-name "synth (.venv)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/90_explorer.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 audit: $(STAMP)  ## Check every number the paper publishes against the data
 	$(BIN)/synth audit --data $(DATA)

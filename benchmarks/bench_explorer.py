@@ -6,16 +6,20 @@ settings (question, unit, error bars, left-out group, points, colours, 50% rule)
 median, 95th percentile and maximum of
 
 - ``render``: the numbers and the plotly figure dictionary for one setting (the pure part);
-- ``redraw``: the same through the widgets (the figure output cleared and redisplayed, the table
-  widget's HTML replaced), as a click in JupyterLab does on the kernel's side. Outside a kernel the
-  figure is written out as text instead of being sent as JSON to the browser; the browser's own
-  drawing of the chart is not included.
+- ``redraw``: the same through the widgets (the figure's display updated, the table widget's HTML
+  replaced), as a click in JupyterLab does on the kernel's side. Outside a kernel the figure is
+  written out as text instead of being sent as JSON to the browser;
+- ``browser`` (with ``--browser``): what a reviewer sees. JupyterLab is started on a copy of the
+  explorer notebook (nothing in ``notebooks/`` is touched), Debian's Chromium opens it through
+  Playwright and runs it, and each redraw is timed in the page from the click on a control to the
+  first frame painted after the chart shows the new numbers (the kernel's work, both messages and
+  plotly's drawing included). The first switch to the 95% CI is timed on its own.
 
 Runs on the shipped data in ``data/raw`` when present, else on a seeded synthetic dataset of the
-study's shape (10 groups, 8 questions, 12 themes, about 1,000 paragraphs). Exits 1 when the median
+study's shape (10 groups, 8 questions, 12 themes, about 1,000 paragraphs). Exits 1 when a median
 redraw is 100 ms or more. Not part of the test suite. From the repository root::
 
-    .venv/bin/python benchmarks/bench_explorer.py [--redraws N] [--data DIR]
+    .venv/bin/python benchmarks/bench_explorer.py [--redraws N] [--data DIR] [--browser]
 """
 
 from __future__ import annotations
@@ -23,8 +27,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
+import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -102,11 +112,134 @@ def _summary(name: str, seconds: list[float]) -> float:
     return median
 
 
+# --- in a browser ------------------------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("SYNTH_CHROMIUM", "/usr/bin/chromium"))
+
+#: In the page: the chart's numbers as a string, to see when a redraw has reached the screen.
+_SIGNATURE = """() => {
+  const gd = document.querySelector('.jp-OutputArea .js-plotly-plot');
+  if (!gd || !gd.data || !gd.data.length) { return ''; }
+  const bars = gd.data[0];
+  return JSON.stringify([bars.y, bars.error_y && bars.error_y.array, gd.data.length,
+                         gd.layout && gd.layout.title && gd.layout.title.text,
+                         bars.marker && bars.marker.color]);
+}"""
+
+#: In the page: click a control's element, then resolve with the milliseconds until the first
+#: animation frame after the chart's numbers changed.
+_TIMED_CLICK = """async ([selector, index, signature]) => {
+  const before = (SIGNATURE)();
+  const target = document.querySelectorAll(selector)[index];
+  const start = performance.now();
+  target.click();
+  return await new Promise((resolve, reject) => {
+    const limit = start + 10000;
+    function poll() {
+      if ((SIGNATURE)() !== before) {
+        requestAnimationFrame(() => resolve(performance.now() - start));
+      } else if (performance.now() > limit) {
+        reject(new Error('no redraw within 10 s'));
+      } else {
+        requestAnimationFrame(poll);
+      }
+    }
+    requestAnimationFrame(poll);
+  });
+}""".replace("SIGNATURE", _SIGNATURE)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def browser_redraws(folder: Path, n: int) -> tuple[list[float], float]:
+    """Time ``n`` redraws in JupyterLab in Chromium; return them (seconds) and the first switch
+    to the 95% CI (seconds)."""
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="synth-bench-lab-"))
+    server = None
+    try:
+        notebook = json.loads((ROOT / "notebooks" / "90_explorer.ipynb").read_text("utf-8"))
+        for cell in notebook["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["source"] = [f"data_dir = {str(folder.resolve())!r}\n",
+                                  'out_dir = "."\nunit = "paragraph"\nquestion = 1\n']
+        (work / "root").mkdir()
+        (work / "root" / "explorer.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+        kernels = work / "jupyter" / "kernels" / "synth"
+        kernels.mkdir(parents=True)
+        (kernels / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "synth (.venv)", "language": "python"}), encoding="utf-8")
+        settings = work / "settings" / "@jupyterlab" / "docmanager-extension"
+        settings.mkdir(parents=True)
+        (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}', "utf-8")
+        env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"),
+               "JUPYTER_CONFIG_DIR": str(work / "config"),
+               "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+               "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+               "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        port, token = _free_port(), "synth-bench"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+             "--ip=127.0.0.1", f"--ServerApp.token={token}",
+             f"--ServerApp.root_dir={work / 'root'}", "--LabApp.expose_app_in_browser=True"]
+            + (["--allow-root"] if os.getuid() == 0 else []),
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1366, "height": 1000})
+            url = f"http://127.0.0.1:{port}/lab/tree/explorer.ipynb?token={token}"
+            for _ in range(60):
+                try:
+                    page.goto(url, timeout=5000)
+                    break
+                except Exception:  # the server is still starting
+                    time.sleep(0.5)
+            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell", timeout=60000)
+            page.wait_for_selector(".jp-Notebook", timeout=60000)
+            page.wait_for_function(
+                "document.querySelector('.jp-Notebook-ExecutionIndicator') === null || "
+                "!document.title.includes('Busy')", timeout=60000)
+            time.sleep(2)  # the kernel
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_selector(".jp-OutputArea .js-plotly-plot .bars .point", timeout=120000)
+            time.sleep(1)
+            toggles = ".widget-toggle-buttons button"
+            # first switch to the 95% CI (the third error-bar button), then back to SD
+            first_ci = page.evaluate(_TIMED_CLICK, [toggles, 2, ""]) / 1000
+            page.evaluate(_TIMED_CLICK, [toggles, 0, ""])
+            checks = ".widget-checkbox input"
+            # every control but the publication view (the last checkbox), changed in turn
+            steps = [(toggles, 1), (toggles, 2), (toggles, 0), (toggles, 4), (toggles, 3),
+                     (checks, 0), (checks, 1), (checks, 2), (checks, 0), (checks, 1), (checks, 2)]
+            times = []
+            for i in range(n):
+                selector, index = steps[i % len(steps)]
+                times.append(page.evaluate(_TIMED_CLICK, [selector, index, ""]) / 1000)
+            browser.close()
+        return times, first_ci
+    finally:
+        if server is not None:
+            os.killpg(server.pid, 15)
+            server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--redraws", type=int, default=400)
     parser.add_argument("--data", type=Path, default=None,
                         help="coded-data folder (default: data/raw when it holds data)")
+    parser.add_argument("--browser", action="store_true",
+                        help="also time redraws as seen in JupyterLab in Chromium")
     args = parser.parse_args(argv)
 
     from synth.explorer import Explorer
@@ -137,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("ipywidgets not installed: widget redraw not measured")
     else:
-        # outside a kernel the figure output falls back to printing the figure's dictionary;
+        # outside a kernel the figure's display falls back to printing the figure's dictionary;
         # it goes to a sink, which costs about what the kernel's JSON serialisation does
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink):
@@ -151,9 +284,17 @@ def main(argv: list[str] | None = None) -> int:
 
     _summary("render", render)
     median = _summary("redraw", redraw) if redraw else statistics.median(render) * 1000
-    verdict = "OK" if median < TARGET_MS else "TOO SLOW"
+    medians = [median]
+    if args.browser:
+        if not CHROMIUM.is_file() or (folder / "coded_segments.csv").is_file() is False:
+            print(f"browser: not measured (needs {CHROMIUM} and the data in {folder})")
+        else:
+            seen, first_ci = browser_redraws(folder, min(args.redraws, 60))
+            medians.append(_summary("browser", seen))
+            print(f"browser: first switch to the 95% CI {1000 * first_ci:.1f} ms")
+    verdict = "OK" if max(medians) < TARGET_MS else "TOO SLOW"
     print(f"target: median redraw under {TARGET_MS:.0f} ms: {verdict}")
-    return 0 if median < TARGET_MS else 1
+    return 0 if max(medians) < TARGET_MS else 1
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from synth.explorer import (
     question_shares_matrix,
     view_table,
 )
+from synth.interactive import PLOTLY_MIMETYPE
 from synth.io import CodedData, write_coded_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,11 @@ def tiny() -> CodedData:
 @pytest.fixture(scope="module")
 def explorer(tiny: CodedData) -> Explorer:
     return Explorer(tiny, questions_text={1: "Successes?", 2: "Challenges?"})
+
+
+def _annotation(fig: dict, name: str) -> str:
+    (found,) = [a["text"] for a in fig["layout"]["annotations"] if a["name"] == name]
+    return str(found)
 
 
 def _row(table: pd.DataFrame, theme: str) -> pd.Series:
@@ -229,7 +235,7 @@ def test_render_draws_the_view(explorer: Explorer) -> None:
     assert sorted(points["y"]) == sorted(np.asarray(explorer.shares(question=1).pct).ravel())
     assert fig["data"][2]["y"] == pytest.approx([125 / 3, 75.0, 100.0])  # cumulative line
     assert fig["layout"]["shapes"][0]["y0"] == 50
-    assert "Question 1: Successes?" in fig["layout"]["title"]["text"]
+    assert "Question 1: Successes?" in _annotation(fig, "title")
     assert numbers["mean %"].tolist() == pytest.approx(list(view["mean_pct"]))
 
 
@@ -238,9 +244,115 @@ def test_render_without_points_rule_or_colours(explorer: Explorer) -> None:
     assert len(fig["data"]) == 1
     assert len(set(fig["data"][0]["marker"]["color"])) == 1
     assert fig["layout"]["shapes"] == []
-    assert "pattern" not in fig["data"][0]["marker"]  # no reported themes marked
     coloured, _ = explorer.render(question=1, rule=False, colour=True)
     assert len(set(coloured["data"][0]["marker"]["color"])) == 2
+
+
+def _hatched(fig: dict) -> set[str]:
+    bars = fig["data"][0]
+    return {t for t, shape in zip(bars["customdata"], bars["marker"]["pattern"]["shape"],
+                                  strict=True) if shape}
+
+
+def test_reported_themes_are_hatched_in_any_order(explorer: Explorer) -> None:
+    # Beta (41.67) and Alpha (33.33) reach 50%; Gamma is not reported, whatever the bar order
+    for rule in (False, True):
+        for colour in (False, True):
+            fig, _ = explorer.render(question=1, rule=rule, colour=colour)
+            assert _hatched(fig) == {"Alpha", "Beta"}, (rule, colour)
+    fig, _ = explorer.render(question=1, leave_out="FG3")  # then Alpha (50) alone reaches 50%
+    assert _hatched(fig) == {"Alpha"}
+
+
+@pytest.mark.parametrize("settings", [{}, {"points": True}, {"rule": True},
+                                      {"points": True, "rule": True, "error": "ci95"},
+                                      {"colour": False, "error": "se"}])
+def test_the_figure_always_has_its_key(explorer: Explorer, settings: dict) -> None:
+    fig, _ = explorer.render(question=1, **settings)
+    key = _annotation(fig, "key")
+    wanted = {"sd": "±1 SD", "se": "standard error", "ci95": "95% confidence interval"}
+    assert wanted[settings.get("error", "sd")] in key
+    assert "reported (50% rule)" in key
+    assert ("major" in key) == settings.get("colour", True)
+
+
+def test_cumulative_line_stays_inside_the_axes(explorer: Explorer) -> None:
+    fig, _ = explorer.render(question=1, rule=True)
+    line = fig["data"][-1]
+    assert line["y"] == pytest.approx([125 / 3, 75.0, 100.0])
+    low, high = fig["layout"]["yaxis2"]["range"]
+    assert line["yaxis"] == "y2" and low <= min(line["y"]) and max(line["y"]) <= high
+
+
+def test_full_question_text_in_the_title(tiny: CodedData) -> None:
+    long = "Can you tell us " + "about the successes and achievements " * 6 + "?"
+    ex = Explorer(tiny, questions_text={1: long})
+    fig, _ = ex.render(question=1)
+    title = _annotation(fig, "title").replace("<br>", " ")
+    assert title == f"Question 1: {long} (coded paragraphs)"
+    assert "..." not in title
+
+
+def test_first_confidence_interval_needs_no_new_quantile(explorer: Explorer) -> None:
+    from synth.explorer import _t_quantile
+
+    before = _t_quantile.cache_info().misses
+    for leave in (None, "FG1"):
+        explorer.view(question=1, error="ci95", leave_out=leave)
+    assert _t_quantile.cache_info().misses == before  # loaded when the explorer was built
+
+
+def test_numbers_table_has_the_published_value_beside_the_reproduced(tiny: CodedData) -> None:
+    from synth.interactive import FigureContext
+
+    class Compared(FigureContext):
+        def published_values(self, question: int) -> dict[str, float] | None:
+            return {"Beta": 41.67} if question == 1 else {}
+
+    ex = Explorer(tiny, questions_text={}, context=Compared())
+    fig, numbers = ex.render(question=1)
+    columns = list(numbers.columns)
+    assert columns.index("published %") + 1 == columns.index("mean %")
+    row = numbers.set_index("theme")
+    assert row.loc["Beta", "published %"] == 41.67
+    assert row.loc["Beta", "mean %"] == pytest.approx(125 / 3)
+    assert math.isnan(row.loc["Alpha", "published %"])
+    assert "published 41.67 → reproduced 41.67" in fig["data"][0]["hovertext"][1]
+
+
+def test_csv_link_holds_the_current_view(explorer: Explorer) -> None:
+    import base64
+    import io
+
+    from synth.explorer import csv_link
+
+    _, numbers = explorer.render(question=1, error="se", leave_out="FG3")
+    link = csv_link(numbers, "question1 view.csv")
+    match = re.fullmatch(r'<a download="question1_view\.csv" href="data:text/csv;charset=utf-8;'
+                         r'base64,([A-Za-z0-9+/=]+)">Download these numbers \(CSV\)</a>', link)
+    assert match is not None
+    back = pd.read_csv(io.StringIO(base64.b64decode(match.group(1)).decode("utf-8")))
+    assert back["theme"].tolist() == ["Alpha", "Beta", "Gamma"]
+    # leaving FG3 out: Alpha 50, Beta 12.5, Gamma 37.5; SE of Beta = 17.6777 / sqrt(2) = 12.5
+    assert back["mean %"].tolist() == pytest.approx([50.0, 12.5, 37.5])
+    assert back["error ±"].tolist()[1] == pytest.approx(12.5)
+    assert "FG3" not in back.columns
+
+
+def test_publication_view_draws_the_figure_file(tiny: CodedData) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    from synth.plots import FIGSIZE
+
+    ex = Explorer(tiny, questions_text={})
+    uri = ex.publication_png(1)
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert image.size == (int(FIGSIZE[0] * 100), int(FIGSIZE[1] * 100))  # figN.png's layout
+    assert ex.publication_png(1) is uri  # drawn once
+    assert ex.publication_png(2) != uri
 
 
 def test_widget_controls_redraw(tiny: CodedData) -> None:
@@ -249,13 +361,27 @@ def test_widget_controls_redraw(tiny: CodedData) -> None:
     box = ex.widget()
     html_table = ex._widgets["table"]
     assert "41.67" in html_table.value  # Beta's mean in question 1
+    assert "Download these numbers (CSV)" in html_table.value
     controls = box.children[0].children  # question, leave out
+    (shown,) = ex._widgets["figure"].outputs
+    assert shown["data"][PLOTLY_MIMETYPE]["data"][0]["y"] == pytest.approx([100 / 3, 125 / 3, 25])
     controls[0].value = 2
     assert ex.settings["question"] == 2
     assert "100.00" in html_table.value
+    (shown,) = ex._widgets["figure"].outputs  # replaced, not added to
+    assert shown["data"][PLOTLY_MIMETYPE]["data"][0]["y"] == pytest.approx([0, 0, 100])
     controls[1].value = "FG1"  # leaves no group in question 2: refused, settings kept
     assert ex.settings["leave_out"] is None
     assert "leaves no focus group" in ex._widgets["status"].value
+    checks = box.children[3].children  # points, colours, rule, publication view
+    assert [c.description.split(" ")[0] for c in checks] == ["each", "major/minor", "50%",
+                                                            "publication"]
+    controls[1].value = ""  # no group left out again
+    checks[3].value = True
+    assert ex.settings["publication"] is True
+    assert "Publication view" in html_table.value
+    (shown,) = ex._widgets["figure"].outputs
+    assert shown["data"]["text/html"].startswith('<img src="data:image/png;base64,')
 
 
 def test_explore_sets_the_first_view(tiny: CodedData, tmp_path: Path) -> None:
@@ -315,3 +441,86 @@ def test_notebook_executes(tiny: CodedData, tmp_path: Path,
     widget = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widget) == 1
     assert "VBox" in widget[0]["data"]["text/plain"]
+
+
+# --- make lab ----------------------------------------------------------------------------------
+
+LAB_URL = "/lab/tree/notebooks/90_explorer.ipynb"
+
+
+def _lab_command(args: str) -> list[str]:
+    import shlex
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("GNU make is not installed")
+    out = subprocess.run(["make", "-n", "lab", f"LAB_ARGS={args}"], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    line = next(ln for ln in out.stdout.splitlines() if " lab " in ln and "jupyter" in ln)
+    return shlex.split(line)
+
+
+def test_make_lab_serves_the_project_root_and_opens_the_explorer() -> None:
+    args = _lab_command("--no-browser --ip=10.0.0.5 --port=9123")
+    assert args[0].endswith("/jupyter") and args[1] == "lab"
+    assert "--ServerApp.root_dir=." in args  # README, figures/ and reports/ in the file browser
+    assert f"--LabApp.default_url={LAB_URL}" in args  # the explorer, not an empty launcher
+    assert args[-3:] == ["--no-browser", "--ip=10.0.0.5", "--port=9123"]  # LAB_ARGS, last
+
+
+def test_explorer_notebook_says_how_to_start_it() -> None:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    first = "".join(nb["cells"][0]["source"])
+    assert nb["cells"][0]["cell_type"] == "markdown"
+    assert "Run All Cells" in first.split("\n\n")[1]  # the first paragraph under the title
+    assert nb["metadata"]["kernelspec"]["name"] == "synth"  # the kernel make lab installs
+
+
+@pytest.mark.slow
+def test_make_lab_starts_jupyterlab_on_the_explorer(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    _lab_command("")  # skips without make
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    log = tmp_path / "lab.log"
+    with log.open("wb") as handle:
+        server = subprocess.Popen(
+            ["make", "lab", f"LAB_ARGS=--no-browser --ip=127.0.0.1 --port={port} "
+                            "--IdentityProvider.token=synth-test"],
+            cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120  # a generous bound on start-up, not a measurement
+        while f":{port}/" not in log.read_text(errors="replace"):
+            assert server.poll() is None, log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "JupyterLab did not start within 120 s"
+            time.sleep(0.2)
+        printed = re.search(rf"http://127\.0\.0\.1:{port}(\S*)\?token", log.read_text())
+        assert printed is not None and printed.group(1) == LAB_URL
+
+        def get(path: str) -> dict:
+            url = f"http://127.0.0.1:{port}{path}?token=synth-test"
+            with urllib.request.urlopen(url, timeout=30) as response:
+                return json.loads(response.read())
+
+        root = {item["name"] for item in get("/api/contents")["content"]}
+        assert {"README.md", "notebooks", "data", "Makefile"} <= root
+        notebook = get("/api/contents/notebooks/90_explorer.ipynb")
+        assert notebook["type"] == "notebook"
+        assert notebook["content"]["cells"][0]["source"].startswith("# Explorer")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{LAB_URL}?token=synth-test",
+                                    timeout=30) as response:
+            assert response.status == 200
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)

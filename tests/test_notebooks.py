@@ -82,9 +82,10 @@ def test_report_holds_every_figure_and_table(page: str) -> None:
     assert 'id="audit"' in page
     assert 'id="contents"' in page and 'href="#figure-8"' in page
     assert "doi.org/10.1186/s12939-024-02216-1" in page
-    # the front page and every notebook say that the data are the reconstruction
-    # (once per part, not in each of the eight question sections: their captions say it)
-    assert len(re.findall(r"The data are the compendium(?:&#x27;|')s reconstructed dataset", page)) == 5
+    # the summary and every part say that the data are the reconstruction (once per part, not
+    # in each of the eight question sections: their captions say it)
+    assert "<b>Data: the shipped reconstruction</b>" in page
+    assert len(re.findall(r"The data are the compendium(?:&#x27;|')s reconstructed dataset", page)) == 4
     # every image embedded, nothing loaded from elsewhere
     assert page.count('src="data:image/png;base64,') >= 8
     assert page.count("Plotly.newPlot(") == 8  # the interactive versions of Figures 1-8
@@ -146,7 +147,7 @@ def test_quotation_with_markup_shows_as_text(tmp_path: Path) -> None:
     table = _section(html, "table-2")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in table
     assert "<script>alert" not in html and "onerror=alert(2)>" not in html
-    assert "not</b> the shipped reconstructed dataset" in html
+    assert "not compared with the paper" in html
     assert not re.search(r"compendium(?:&#x27;|')s reconstructed dataset", html)  # other data
     assert html.count('src="data:image/png;base64,') == 1  # Figure 1, inline despite MPLBACKEND
 

@@ -41,7 +41,7 @@ from synth.cli import main
 from synth.crate import CRATE_NAME, source_date, write_crate
 from synth.io import CodedData, write_coded_data
 from synth.manuscript import TEX_PACKAGES, compile_preview
-from synth.report import PAPER_CITATION, PAPER_DOI
+from synth.published import load_paper
 
 DATA = Path(__file__).parent / "data"
 CONTEXT_1_1 = "https://w3id.org/ro/crate/1.1/context"
@@ -55,6 +55,10 @@ MEDIA_TYPES = {
     ".png": "image/png", ".svg": "image/svg+xml", ".pdf": "application/pdf", ".csv": "text/csv",
     ".txt": "text/plain", ".html": "text/html", ".ipynb": "application/x-ipynb+json",
 }
+
+#: The paper the compendium reproduces, from its published record (paper.toml).
+PAPER_CITATION = load_paper().citation
+PAPER_DOI = load_paper().doi
 
 
 def _sha256(path: Path) -> str:

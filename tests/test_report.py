@@ -6,7 +6,13 @@ on a tiny dataset (a kernel start takes a few seconds).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import io
 import json
+import re
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -295,18 +301,62 @@ def test_front_page_for_the_shipped_data(raw_copy: Path, monkeypatch) -> None:
     assert inputs.shipped and not inputs.changed
     names = [name for name, _ in inputs.files]
     assert "coded_segments.csv" in names and "published/claims.csv" in names
-    page = front_page(inputs, "paragraph", "data/raw")
-    assert "reconstructed dataset, not the study" in page
-    assert "doi:10.1186/s12939-024-02216-1" in page
+    front = front_page(inputs, "paragraph", "data/raw")
+    summary = front.summary
+    # the study and the paper, from the data folder and the published record
+    paper = tomllib.loads((raw_copy / "published" / "paper.toml").read_text(encoding="utf-8"))
+    assert html.escape(paper["title"]) in summary and html.escape(paper["citation"]) in summary
+    assert f'href="https://doi.org/{paper["doi"]}"' in summary
+    # what the data are, and what the paper pins: 16 published percentages of 8 x 12 bars
+    claims = pd.read_csv(raw_copy / "published" / "claims.csv", dtype={"value": str})
+    pct = claims[claims["kind"] == "question_pct"]
+    assert "the shipped reconstruction" in summary and "not the study's data" in summary
+    assert f"pins only {len(pct)} of the {8 * 12} bars" in summary
+    # the audit's verdict in one line, with its caveat
+    assert f"all {len(claims)} numbers the paper publishes are reproduced" in summary
+    assert "by construction" in summary
+    # one row per figure, the published value beside the reproduced one
+    rows = pd.read_html(io.StringIO(summary[summary.index('<table class="synth-figures"'):]))[0]
+    assert len(rows) == 8
+    for q, group in pct.groupby(pct["question"].astype(int)):
+        row = rows[rows["figure"] == f"Figure {q}"].iloc[0]
+        assert sorted(str(row["published %"]).split()) == sorted(group["value"])
+        assert sorted(str(row["reproduced %"]).split()) == sorted(group["value"])
+    # versions, commit and checksums are in the appendix, not on the first screen
     for package in ("python", "pandas", "seaborn", "statsmodels", "papermill"):
-        assert f"<td>{package}</td>" in page
-    import hashlib
-
+        assert f"<td>{package}</td>" in front.appendix and f"<td>{package}</td>" not in summary
     digest = hashlib.sha256((raw_copy / "codebook.csv").read_bytes()).hexdigest()
-    assert f"<code>{digest}</code>" in page
-    assert "Rendered:" not in page  # no date unless SOURCE_DATE_EPOCH
+    assert f"<code>{digest}</code>" in front.appendix and digest not in summary
+    assert "Rendered" not in str(front)  # no date unless SOURCE_DATE_EPOCH
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert "Rendered: 2023-11-14 22:13 UTC" in front_page(inputs, "paragraph", "data/raw")
+    assert "Rendered: 2023-11-14 22:13 UTC" in str(front_page(inputs, "paragraph", "data/raw"))
+
+
+def test_front_page_for_data_not_compared_with_the_paper(tiny_data: CodedData) -> None:
+    from synth.report._page import front_page
+    from synth.report._render import _inspect_inputs
+
+    inputs = _inspect_inputs(tiny_data.folder, accept_changed_data=False)
+    summary = front_page(inputs, "paragraph", "mine").summary
+    assert "<h1>Coded focus-group study</h1>" in summary  # the neutral title, no study.toml
+    assert "not compared with the paper" in summary
+    assert "Audit" not in summary and "doi" not in summary.lower()
+    assert "Thomson" not in summary and "published %" not in summary
+    rows = pd.read_html(io.StringIO(summary[summary.index('<table class="synth-figures"'):]))[0]
+    assert rows.to_dict("records") == [
+        {"figure": "Figure 1", "themes reported (50% rule)": "Research evidence", "mean %": 100.0}]
+
+
+def test_front_page_names_the_studys_own_title_and_escapes_it(tiny_data: CodedData) -> None:
+    from synth.report._page import front_page
+    from synth.report._render import _inspect_inputs
+
+    (tiny_data.folder / "study.toml").write_text(
+        'title = "Museums <script>alert(1)</script> & health"\ncompare_to_paper = false\n',
+        encoding="utf-8")
+    front = front_page(_inspect_inputs(tiny_data.folder, False), "paragraph", "mine")
+    assert "<h1>Museums &lt;script&gt;alert(1)&lt;/script&gt; &amp; health</h1>" in front.summary
+    assert front.title == "Museums <script>alert(1)</script> & health"
 
 
 def test_changed_data_stop_the_report_unless_accepted(raw_copy: Path) -> None:
@@ -320,7 +370,108 @@ def test_changed_data_stop_the_report_unless_accepted(raw_copy: Path) -> None:
         _inspect_inputs(raw_copy, accept_changed_data=False)
     inputs = _inspect_inputs(raw_copy, accept_changed_data=True)
     assert inputs.changed and not inputs.shipped
-    page = front_page(inputs, "code", str(raw_copy))
-    assert "differ from the checksums recorded in SHA256SUMS" in page
-    assert "<b>not</b> the shipped reconstructed dataset" in page
-    assert "code occurrences" in page
+    summary = front_page(inputs, "code", str(raw_copy)).summary
+    assert "differ from the checksums recorded in SHA256SUMS" in summary
+    assert "Data: the shipped reconstruction" not in summary
+    assert "not the shipped reconstruction" in summary
+    assert "code occurrences" in summary
+
+
+def test_front_page_of_a_clean_clone_claims_no_uncommitted_changes(
+    tmp_path: Path, root: Path, raw_copy: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    from synth.report._page import front_page
+    from synth.report._render import _inspect_inputs
+
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout, or git is not installed")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(root), str(clone)], check=True)
+    # what a render writes into a checkout is ignored: it must not make the clone look changed
+    for made in ("reports/report.html", "figures/fig1.png", "data/processed/ensemble/x.csv",
+                 "src/synth.egg-info/PKG-INFO", "notebooks/.ipynb_checkpoints/x.ipynb"):
+        (clone / made).parent.mkdir(parents=True, exist_ok=True)
+        (clone / made).write_text("output\n", encoding="utf-8")
+    head = subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    front = front_page(_inspect_inputs(raw_copy, False), "paragraph", "data/raw", root=clone)
+    assert f"{head} (clean checkout)" in front.appendix
+    assert "clean checkout" in front.summary
+    assert "uncommitted" not in str(front)
+    (clone / "README.md").write_text("changed\n", encoding="utf-8")  # a tracked file changed
+    changed = front_page(_inspect_inputs(raw_copy, False), "paragraph", "data/raw", root=clone)
+    assert "with uncommitted changes" in changed.summary
+
+
+# --- the page: contents, folding, descriptions ------------------------------------------------
+
+
+def _run(name: str, title: str, **parameters: object) -> rx.Run:
+    return rx.Run(Path(f"{name.split('_q')[0]}.ipynb"), name, title, dict(parameters))
+
+
+def _executed(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=list(cells))
+
+
+def _output(cell_source: str, markup: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(cell_source)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": markup})]
+    return cell
+
+
+def test_page_folds_second_level_parts_and_keeps_everything() -> None:
+    from synth.report._page import Front, assemble
+
+    png = base64.b64encode(b"\x89PNG fake").decode()
+    image = nbformat.v4.new_code_cell("show()")
+    image.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png})]
+    nb = _executed(
+        nbformat.v4.new_markdown_cell("# Part one\n\nThe introduction."),
+        _output("a", "<p>intro output</p>"),
+        nbformat.v4.new_markdown_cell("## 1. Intervals\n\nOne panel per question: the bars."),
+        image,
+        _output("b", "<p>folded output</p>"),
+        nbformat.v4.new_markdown_cell("## 2. Short\n\nA few words."),
+        _output("c", "<table><tr><td>short table</td></tr></table>"),
+        nbformat.v4.new_markdown_cell("## 3. Long\n\n" + "Many words. " * 300),
+    )
+    page = assemble([_run("01_part", "Part one")], {"01_part": nb},
+                    Front("<header id='top'>S</header>", "<section id='appendix'>A</section>"))
+    # the summary first, then the contents, the parts, and the appendix last
+    assert page.index("<header id='top'>S</header>") < page.index('<nav id="contents"')
+    assert page.index('<nav id="contents"') < page.index('id="sec-01_part"')
+    section = page[page.index('id="sec-01_part"'):]
+    assert "The introduction." in section and "intro output" in section
+    fold = section[section.index('<details class="synth-fold">'):section.index("</details>")]
+    assert "<summary><h2>1. Intervals</h2></summary>" in fold
+    assert "folded output" in fold and "One panel per question" in fold
+    assert section.index("The introduction.") < section.index('<details class="synth-fold">')
+    # an image without a description gets one from where it stands
+    alt = re.search(r'<img [^>]*alt="([^"]+)"[^>]*src="data:image/png;base64,', fold)
+    assert alt is not None
+    assert alt.group(1) == ("Part one — 1. Intervals, image 1 of 1: One panel per question: "
+                            "the bars.")
+    assert "No description has been provided" not in page
+    assert page.index("<section id='appendix'>A</section>") > page.index("folded output")
+    assert '<a href="#top">↑ Back to top</a>' in section
+    # a short part without images stays open; a long one folds
+    short = section[section.index("2. Short"):]
+    assert section[:section.index("2. Short")].endswith('<div class="synth-part"><h2>')
+    assert "short table" in short[:short.index("3. Long")]
+    assert "<summary><h2>3. Long</h2></summary>" in section
+
+
+def test_contents_list_every_part_and_link_figures_and_tables() -> None:
+    from synth.report._page import contents
+
+    runs = [_run("00_data", "Data"), _run("20_question_q1", "Question 1: ...", question=1),
+            _run("20_question_q2", "Question 2: ...", question=2), _run("30_audit", "Audit")]
+    nav = contents(runs)
+    hrefs = re.findall(r'href="#([^"]+)"', nav)
+    assert hrefs == ["top", "sec-00_data", "table-1", "sec-20_question_q1", "figure-1", "table-2",
+                     "sec-20_question_q2", "figure-2", "table-3", "sec-30_audit", "appendix"]
+    assert nav.startswith('<nav id="contents"')

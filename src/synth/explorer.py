@@ -7,17 +7,22 @@ A reviewer picks a question and sees its figure redrawn at once, with controls f
 - the counting unit: coded paragraphs (the paper's) or code occurrences;
 - leaving one focus group out (the bars, SDs and the 50% rule are recomputed without it);
 - each group's own percentage as points over the bars;
-- major/minor colouring and the 50% rule (reported themes hatched, bars in rank order, the
-  cumulative percentage with a line at 50%);
+- major/minor colouring, and the 50% rule drawn out (bars in rank order, the cumulative
+  percentage against a right-hand axis with a line at 50%); the reported themes are hatched
+  whatever the order;
+- a publication view: the figure exactly as ``figN.png`` is drawn (:func:`synth.plots.draw_figure`);
 
-and, under the controls, the table of the numbers behind the figure.
+and, under the controls, the table of the numbers behind the figure (with the paper's published
+value beside the reproduced one when the study is compared with the paper) and a CSV download of
+the current view. The figure's key always says what the colours, hatching and whiskers mean.
 
-The heavy work is done once: :class:`Explorer` loads the data and runs
-:func:`synth.analysis.analyse` for both units when it is built, keeping every question's
-group-by-theme percentages as a small matrix (:class:`QuestionShares`). A redraw is then a few
-NumPy reductions over at most a dozen groups (:func:`view_table`) and a plotly dictionary
-(:func:`synth.interactive.figure_dict`): milliseconds (``benchmarks/bench_explorer.py`` measures
-it). The pure functions are separate from the widgets so they can be tested without a front end.
+The heavy work is done once: :class:`Explorer` loads the data, runs
+:func:`synth.analysis.analyse` for both units and looks up every t quantile a confidence interval
+can need when it is built, keeping every question's group-by-theme percentages as a small matrix
+(:class:`QuestionShares`). A redraw is then a few NumPy reductions over at most a dozen groups
+(:func:`view_table`) and a plotly dictionary (:func:`synth.interactive.figure_dict`):
+milliseconds (``benchmarks/bench_explorer.py`` measures it, in the kernel and in a browser). The
+pure functions are separate from the widgets so they can be tested without a front end.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import UNITS, Analysis, analyse, check_unit
-from .interactive import PLOTLY_MIMETYPE, figure_dict
+from .interactive import PLOTLY_MIMETYPE, FigureContext, figure_dict
 from .io import CodedData, load_coded_data
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "question_shares_matrix",
     "view_table",
     "numbers_table",
+    "csv_link",
     "Explorer",
     "explore",
 ]
@@ -226,7 +232,8 @@ def view_table(
 
 
 def numbers_table(view: pd.DataFrame, shares: QuestionShares,
-                  leave_out: str | None = None) -> pd.DataFrame:
+                  leave_out: str | None = None,
+                  published: Mapping[str, float] | None = None) -> pd.DataFrame:
     """The table shown under the explorer's figure: the view and every group's percentage.
 
     Parameters
@@ -237,18 +244,23 @@ def numbers_table(view: pd.DataFrame, shares: QuestionShares,
         The question's :class:`QuestionShares`.
     leave_out
         The group left out (its column is dropped).
+    published
+        Theme to the value the paper publishes; given, a ``published %`` column stands beside
+        ``mean %`` (empty where the paper publishes nothing).
 
     Returns
     -------
     pandas.DataFrame
-        ``theme, class, mean %, SD, error ±, lower, upper, n groups, reported`` then one column
-        per remaining focus group, rows in the view's order.
+        ``theme, class, [published %], mean %, SD, error ±, lower, upper, n groups, reported``
+        then one column per remaining focus group, rows in the view's order.
 
     Examples
     --------
     >>> s = QuestionShares(1, ("A", "B"), ("FG1", "FG2"), np.array([[60.0, 40.0], [80.0, 20.0]]))
     >>> numbers_table(view_table(s), s)["FG2"].tolist()
     [80.0, 20.0]
+    >>> numbers_table(view_table(s), s, published={"A": 70.0})["published %"].tolist()
+    [70.0, nan]
     """
     keep = [j for j, g in enumerate(shares.groups) if g != leave_out]
     position = {t: i for i, t in enumerate(shares.themes)}
@@ -256,6 +268,11 @@ def numbers_table(view: pd.DataFrame, shares: QuestionShares,
     columns: dict[str, Any] = {
         "theme": view["theme"].to_numpy(),
         "class": np.where(view["major"].to_numpy(dtype=bool), "major", "minor"),
+    }
+    if published is not None:
+        columns["published %"] = np.array([published.get(str(t), np.nan) for t in view["theme"]],
+                                          dtype="float64")
+    columns.update({
         "mean %": view["mean_pct"].to_numpy(),
         "SD": view["sd_pct"].to_numpy(),
         "error ±": view["err"].to_numpy(),
@@ -263,10 +280,41 @@ def numbers_table(view: pd.DataFrame, shares: QuestionShares,
         "upper": view["upper"].to_numpy(),
         "n groups": view["n_groups"].to_numpy(),
         "reported": np.where(view["reported"].to_numpy(dtype=bool), "yes", ""),
-    }
+    })
     for j in keep:
         columns[shares.groups[j]] = shares.pct[j, rows]
     return pd.DataFrame(columns)
+
+
+def csv_link(table: pd.DataFrame, filename: str) -> str:
+    """A link that downloads ``table`` as a CSV file, with the data inside the link (``data:``
+    URI): it works in JupyterLab and from a saved page, with nothing written to disk.
+
+    Parameters
+    ----------
+    table
+        The table (written without its index; floats as Python prints them).
+    filename
+        The name the browser saves it under (letters, digits, ``.``, ``_`` and ``-`` are kept).
+
+    Returns
+    -------
+    str
+        ``<a download=... href="data:text/csv;...">``.
+
+    Examples
+    --------
+    >>> link = csv_link(pd.DataFrame({"a": [1]}), "q1 view.csv")
+    >>> link.startswith('<a download="q1_view.csv" href="data:text/csv;charset=utf-8;base64,')
+    True
+    """
+    import base64
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "view.csv"
+    payload = base64.b64encode(table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    return (f'<a download="{safe}" href="data:text/csv;charset=utf-8;base64,'
+            f'{payload.decode("ascii")}">Download these numbers (CSV)</a>')
 
 
 def _cell(value: Any) -> str:
@@ -295,20 +343,24 @@ class Explorer:
     data
         A validated coded dataset.
     questions_text
-        Question number to its wording, for the titles (default: the published Table 1 when
-        available).
+        Question number to its wording, for the titles (default: the study's ``questions.csv``
+        in the data folder, when there is one).
     say
         Progress callback (loading and analysing takes a second or two).
+    context
+        What the figures are compared with (default: :meth:`FigureContext.from_folder` of the
+        data folder; nothing for data built in memory).
 
     Attributes
     ----------
     settings
-        The current controls: ``question, unit, error, leave_out, points, colour, rule``.
+        The current controls: ``question, unit, error, leave_out, points, colour, rule,
+        publication``.
 
     Examples
     --------
     >>> ex = Explorer(data)
-    >>> ex.view(question=1, error="se")["theme"].tolist()[:2]
+    >>> ex.view(question=1, error="se", rule=True)["theme"].tolist()[:2]
     ['Relationships with partners', 'Research evidence']
     """
 
@@ -317,6 +369,7 @@ class Explorer:
         data: CodedData,
         questions_text: Mapping[int, str] | None = None,
         say: Callable[[str], None] | None = None,
+        context: FigureContext | None = None,
     ) -> None:
         note = say or (lambda _m: None)
         self.data = data
@@ -332,11 +385,18 @@ class Explorer:
         self.major = frozenset(themes.loc[themes["major"].astype(bool), "theme"])
         self.questions = self.analyses[UNITS[0]].questions
         self.groups = sorted({str(g) for g in data.segments["focus_group"]})
+        if context is None and data.folder is not None:
+            context = FigureContext.from_folder(data.folder)
+        self.context = context if context is not None else FigureContext()
         if questions_text is None:
-            from .plots import _published_question_texts
-
-            questions_text = _published_question_texts()
+            study = self.context.study
+            questions_text = study.question_texts() if study is not None else {}
         self.questions_text = dict(questions_text)
+        # every t quantile a confidence interval can need, now: the first switch to "95% CI"
+        # must not wait for scipy to load
+        for dof in range(1, max(2, len(self.groups))):
+            _t_quantile(dof)
+        self._publication: dict[tuple[str, int], str] = {}
         self.settings: dict[str, Any] = {
             "question": self.questions[0],
             "unit": "paragraph",
@@ -344,7 +404,8 @@ class Explorer:
             "leave_out": None,
             "points": False,
             "colour": True,
-            "rule": True,
+            "rule": False,
+            "publication": False,
         }
         self._widgets: dict[str, Any] = {}
 
@@ -446,6 +507,17 @@ class Explorer:
             order="rank" if s["rule"] else "codebook",
         )
 
+    def title(self, question: int) -> str:
+        """"Question N: wording" in full (the chart wraps it), or "Question N".
+
+        Examples
+        --------
+        >>> Explorer(data).title(1).startswith("Question 1: Can you tell us")
+        True
+        """
+        text = self.questions_text.get(int(question))
+        return f"Question {int(question)}: {text}" if text else f"Question {int(question)}"
+
     def render(self, **settings: Any) -> tuple[dict[str, Any], pd.DataFrame]:
         """The figure (a plotly dictionary) and the numbers table for the settings.
 
@@ -479,12 +551,12 @@ class Explorer:
         if leave is not None:
             groups = groups.drop(columns=[leave])
         q = int(s["question"])
-        text = self.questions_text.get(q)
-        title = f"Question {q}: {text}" if text else f"Question {q}"
-        if len(title) > 110:
-            title = title[:107] + "..."
         unit_note = "coded paragraphs" if s["unit"] == "paragraph" else "code occurrences"
         left = f"; {leave} left out" if leave else ""
+        published = self.context.published_values(q)
+        # the ensemble's ranges are those of the whole data under the paper's reading
+        ranges = (self.context.ranges_for(q)
+                  if s["unit"] == "paragraph" and leave is None else None)
         fig = figure_dict(
             view,
             groups=groups,
@@ -492,10 +564,47 @@ class Explorer:
             colour_by_class=bool(s["colour"]),
             show_points=bool(s["points"]),
             show_rule=bool(s["rule"]),
-            mark_reported=bool(s["rule"]),
-            title=f"{title} ({unit_note}{left})",
+            mark_reported=True,
+            title=f"{self.title(q)} ({unit_note}{left})",
+            published=published,
+            ranges=ranges,
         )
-        return fig, numbers_table(view, shares, leave)
+        return fig, numbers_table(view, shares, leave, published)
+
+    def publication_png(self, question: int, unit: str = "paragraph") -> str:
+        """Figure *question* exactly as ``figN.png`` draws it (:func:`synth.plots.draw_figure`),
+        as a PNG ``data:`` URI at screen resolution (drawn once per question and unit).
+
+        Parameters
+        ----------
+        question
+            The question.
+        unit
+            The counting unit.
+
+        Returns
+        -------
+        str
+            ``data:image/png;base64,...``
+
+        Examples
+        --------
+        >>> Explorer(data).publication_png(1).startswith("data:image/png;base64,")
+        True
+        """
+        import base64
+        import io
+
+        key = (check_unit(unit), int(question))
+        if key not in self._publication:
+            from .plots import draw_figure
+
+            fig = draw_figure(self.analyses[key[0]], key[1], questions_text=self.questions_text)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+            self._publication[key] = ("data:image/png;base64,"
+                                      + base64.b64encode(buffer.getvalue()).decode("ascii"))
+        return self._publication[key]
 
     # --- the widgets --------------------------------------------------------------------------
 
@@ -521,13 +630,27 @@ class Explorer:
         self.settings = merged
         if not self._widgets:
             return
-        from IPython.display import display
+        q, unit = int(merged["question"]), merged["unit"]
+        bundle: dict[str, Any]
+        if merged["publication"]:
+            alt = html.escape(f"Figure {q} as figN.png draws it: {self.title(q)}", quote=True)
+            bundle = {"text/html": f'<img src="{self.publication_png(q, unit)}" alt="{alt}" '
+                                   'style="max-width:100%">',
+                      "text/plain": f"<Figure {q}, publication view>"}
+        else:
+            bundle = {PLOTLY_MIMETYPE: fig, "text/plain": "<figure>"}
+        self._show(bundle)
+        note = ("Publication view: the figure as figN.png draws it (the error-bar, group and "
+                "colour controls do not apply to it). " if merged["publication"] else "")
+        self._widgets["table"].value = (
+            f"<p>{note}{csv_link(numbers, f'question{q}_{unit}_view.csv')}</p>"
+            + _table_html(numbers))
 
-        out_fig, out_table = self._widgets["figure"], self._widgets["table"]
-        with out_fig:
-            out_fig.clear_output(wait=True)
-            display({PLOTLY_MIMETYPE: fig, "text/plain": "<figure>"}, raw=True)
-        out_table.value = _table_html(numbers)
+    def _show(self, bundle: dict[str, Any]) -> None:
+        # one state message to the browser: the output widget's outputs replaced at once (its
+        # capture, clear_output and display would take five messages)
+        self._widgets["figure"].outputs = (
+            {"output_type": "display_data", "data": bundle, "metadata": {}},)
 
     def _status(self, message: str) -> None:
         if self._widgets:
@@ -567,8 +690,11 @@ class Explorer:
                             indent=False)
         colour = w.Checkbox(value=self.settings["colour"], description="major/minor colours",
                             indent=False)
-        rule = w.Checkbox(value=self.settings["rule"], description="50% rule (rank order)",
+        rule = w.Checkbox(value=self.settings["rule"],
+                          description="50% rule drawn out (rank order, cumulative %)",
                           indent=False)
+        publication = w.Checkbox(value=self.settings["publication"],
+                                 description="publication view (figN.png)", indent=False)
         status = w.HTML()
         self._widgets = {
             "figure": w.Output(),
@@ -576,7 +702,7 @@ class Explorer:
             "status": status,
         }
         controls = {"question": question, "error": error, "unit": unit, "leave_out": leave,
-                    "points": points, "colour": colour, "rule": rule}
+                    "points": points, "colour": colour, "rule": rule, "publication": publication}
 
         def changed(_change: Any) -> None:
             values = {k: c.value for k, c in controls.items()}
@@ -593,11 +719,13 @@ class Explorer:
             w.HBox([question, leave]),
             error,
             unit,
-            w.HBox([points, colour, rule]),
+            w.HBox([points, colour, rule, publication]),
             status,
             self._widgets["figure"],
             w.HTML("<b>The numbers behind the figure</b> (percentages; error ± is the "
-                   "half-width of the chosen error bar)"),
+                   "half-width of the chosen error bar"
+                   + ("; published %: the value the paper prints" if self.context.compared
+                      else "") + ")"),
             self._widgets["table"],
         ])
         self.redraw()

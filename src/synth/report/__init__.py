@@ -29,12 +29,9 @@ The helpers the notebooks call to show tables, headings and captions are :mod:`s
 from __future__ import annotations
 
 from ..display import HTMLBlock, figure_caption, show_heading, show_table
-from ._page import PAPER_CITATION, PAPER_DOI
 from ._render import FIRST_TOOL_NUMBER, QUESTION_NOTEBOOK, render_report
 
 __all__ = [
-    "PAPER_CITATION",
-    "PAPER_DOI",
     "QUESTION_NOTEBOOK",
     "FIRST_TOOL_NUMBER",
     "render_report",
