@@ -958,6 +958,7 @@ def write_manuscript(
     widths: Sequence[str] = ("single", "double"),
     jobs: int = 1,
     say: Callable[[str], None] | None = None,
+    drawn: Mapping[tuple[int, str], Sequence[Path]] | None = None,
 ) -> list[Path]:
     """Write the manuscript folder: figures, tables, numbers, the Results draft and provenance.
 
@@ -986,6 +987,10 @@ def write_manuscript(
         same whatever the number.
     say
         Progress callback.
+    drawn
+        Figures already drawn into ``out_dir/figures`` by :func:`save_manuscript_figure`, by
+        ``(question, width)``: recorded as they are instead of drawn again (the report draws
+        them in its notebook kernels).
 
     Returns
     -------
@@ -1035,17 +1040,20 @@ def write_manuscript(
 
     tasks = [(result, int(q), str(out / "figures"), width)
              for q in result.questions for width in widths]
-    if jobs > 1 and len(tasks) > 1:
+    if drawn is not None:
+        made = {key: list(paths) for key, paths in drawn.items()}
+    elif jobs > 1 and len(tasks) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         note(f"  manuscript: drawing {len(tasks)} figures, {jobs} at a time")
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-            drawn = list(pool.map(_figure_task, tasks))
+            done = list(pool.map(_figure_task, tasks))
     else:
-        drawn = [_figure_task(task) for task in tasks]
-    made = {(task[1], task[3]): paths for task, paths in zip(tasks, drawn, strict=True)}
+        done = [_figure_task(task) for task in tasks]
+    if drawn is None:
+        made = {(task[1], task[3]): paths for task, paths in zip(tasks, done, strict=True)}
     for q in result.questions:
         figure = {"paper_item": f"Figure {q}", "notebook": "notebooks/20_question.ipynb",
                   "parameters": {**params_base, "question": int(q)},
