@@ -63,18 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..build import report_build, report_status
+    from ..build import Manifest, report_build, report_status
     from ..checksums import verify_if_listed
 
     folder, out = data_folder(args), out_folder(args)
-    if not args.accept_changed_data:
-        verify_if_listed(folder)
     # Before pandas, matplotlib or a kernel: when every output is up to date, there is nothing
     # to do. The checks load_checked makes passed for exactly these inputs last time.
-    build, manifest = report_build(folder, out, unit=args.unit,
-                                   manuscript=not args.no_manuscript, figures=args.figures)
-    if manifest is not None and manifest.options.get("checked") and bool(
-            manifest.options.get("accept_changed_data")) == args.accept_changed_data:
+    previous = Manifest.load(out)
+    if previous is not None and previous.options.get("checked") and bool(
+            previous.options.get("accept_changed_data")) == args.accept_changed_data:
+        if not args.accept_changed_data:
+            verify_if_listed(folder)
+        build, manifest = report_build(folder, out, unit=args.unit,
+                                       manuscript=not args.no_manuscript, figures=args.figures)
         statuses = report_status(build, manifest, accept_changed_data=args.accept_changed_data)
         if all(s.fresh for s in statuses):
             say(f"up to date: {out / 'report.html'} (nothing changed; 'synth status' lists "

@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
     unit = str(options.get("unit", "paragraph"))
     manuscript = bool(options.get("manuscript", (out / "manuscript").is_dir()))
     data = load_checked(folder, accept_changed_data=accept)
-    # beside OUT, so the notebooks get the same relative data_dir as OUT's did
+    # beside OUT (the same depth), so the notebooks get the same relative data_dir as OUT's did
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.verify-", dir=out.resolve().parent))
+    scratch.rmdir()  # the render creates it
     try:
-        fresh_dir = scratch / out.name
+        fresh_dir = scratch
         say(f"re-rendering {out} from scratch into {scratch} (unit {unit}"
             + (", with the manuscript" if manuscript else "") + ")")
         render_report(data, fresh_dir, unit=unit, jobs=args.jobs, accept_changed_data=accept,
