@@ -347,11 +347,17 @@ def render_report(
     stale = [r for r in runs if f"notebook {r.name}" not in fresh]
     reused = [r for r in runs if f"notebook {r.name}" in fresh]
     manuscript_fresh = manuscript and "manuscript" in fresh
+    git = git_state(root).describe()
+    # only the commit changed: the manuscript's files stay, provenance.json is re-pointed
+    recommit = bool(
+        manuscript and not manuscript_fresh and previous is not None
+        and "manuscript" in previous.targets and _only_git_changed(
+            previous.targets["manuscript"], build.manuscript_components(git), out))
+    manuscript_fresh = manuscript_fresh or recommit
     drawn = [] if manuscript_fresh or not manuscript else _manuscript_runs(build, data.questions)
     started = time.perf_counter()
     note(f"running {len(stale)} notebooks from {notebooks} ({max(1, jobs)} at a time"
          + (f"; {len(reused)} up to date" if reused else "") + ")")
-    git = git_state(root).describe()
     versions = json.dumps(software_versions())
     with atomic_dir(out) as tmp:
         targets: dict[str, Target] = {}
@@ -394,6 +400,11 @@ def render_report(
                 assert previous is not None
                 target = previous.targets["manuscript"]
                 _reuse(out, tmp, sorted(target.outputs))
+                if recommit:
+                    rel = "manuscript/provenance.json"
+                    _repoint_provenance(tmp / rel)
+                    target.outputs[rel] = sha256_file(tmp / rel)
+                    target.components = build.manuscript_components(git)
             else:
                 target = _write_manuscript(data, tmp, build, executed, drawn, note)
                 target.components = build.manuscript_components(git)
@@ -446,3 +457,27 @@ def _write_manuscript(data: CodedData, tmp: Path, build: ReportBuild,
                              data_dir=build.shown_data, widths=WIDTHS, drawn=made, say=say)
     return Target("manuscript", {}, {p.relative_to(tmp).as_posix(): sha256_file(p)
                                       for p in sorted(files)})
+
+
+def _only_git_changed(old: Target, now: dict[str, str], out: Path) -> bool:
+    """Whether the manuscript differs from its record only in the commit (and is intact)."""
+    from ..build import outputs_intact
+
+    changed = {k for k in set(old.components) | set(now) if old.components.get(k) != now.get(k)}
+    return changed == {"git"} and not outputs_intact(out, old.outputs)
+
+
+def _repoint_provenance(path: Path) -> None:
+    """Rewrite the commit of ``provenance.json`` (a new file, the reused one is not written
+    through), exactly as :func:`synth.manuscript.write_manuscript` writes it."""
+    from ..manuscript import _commit
+
+    document = json.loads(path.read_text(encoding="utf-8"))
+    fields = _commit()
+    updated: dict[str, Any] = {}
+    for key, value in document.items():
+        if key in ("commit", "uncommitted_changes", "note"):
+            updated.update(fields)
+        else:
+            updated[key] = value
+    _write_new(path, json.dumps(updated, indent=1, ensure_ascii=False) + "\n")
