@@ -359,7 +359,10 @@ def outputs_intact(out: Path, outputs: Mapping[str, str]) -> list[str]:
 
 
 def _short(value: str) -> str:
-    return value if len(value) <= 40 else value[:12]
+    """A git state for a person: the commit hash shortened to 12 digits."""
+    import re
+
+    return re.sub(r"\b([0-9a-f]{12})[0-9a-f]{28}\b", r"\1", value)
 
 
 def explain(old: Mapping[str, str], new: Mapping[str, str], root: Path | None = None,
@@ -413,8 +416,8 @@ def explain(old: Mapping[str, str], new: Mapping[str, str], root: Path | None = 
         elif key == "python":
             reasons.append(f"Python version changed: {a} -> {b}")
         elif key == "git":
-            reasons.append(f"git commit changed: {_short(a or '-')} -> {_short(b or '-')} "
-                           "(recorded in the output)")
+            reasons.append(f"git state changed: {_short(a or '-')} -> {_short(b or '-')} "
+                           "(the output records it)")
         else:
             reasons.append(f"{key} changed")
     if package:
