@@ -169,18 +169,16 @@ def _execute_all(
                 except queue.Empty:
                     return
                 workdir = Path(tempfile.mkdtemp(prefix=f"{tmp.name}.run-", dir=tmp.parent))
-                try:
-                    result, reads = worker.execute(run, workdir)
-                    hold_for_tests("report-notebook-done", until=stop)
-                    with lock:
-                        written = _move_outputs(workdir, tmp, run, owner)
-                        done[run.name] = (result, reads, written)
-                        say(
-                            f"  [{len(done) + count - len(runs)}/{count}] {run.name} done "
-                            f"({time.perf_counter() - started:.1f} s)"
-                        )
-                finally:
-                    shutil.rmtree(workdir, ignore_errors=True)
+                result, reads = worker.execute(run, workdir)
+                hold_for_tests("report-notebook-done", until=stop)
+                with lock:
+                    written = _move_outputs(workdir, tmp, run, owner)
+                    done[run.name] = (result, reads, written)
+                    say(
+                        f"  [{len(done) + count - len(runs)}/{count}] {run.name} done "
+                        f"({time.perf_counter() - started:.1f} s)"
+                    )
+                shutil.rmtree(workdir, ignore_errors=True)
         except BaseException as exc:
             with lock:
                 failures.append(exc)
@@ -192,13 +190,19 @@ def _execute_all(
         return done
     with rx.private_kernel() as (kernel, logs):
         n = max(1, min(jobs, len(order)))
+        pool = ThreadPoolExecutor(max_workers=n)
         try:
-            with ThreadPoolExecutor(max_workers=n) as pool:
-                for i in range(n):
-                    pool.submit(work, rx.Worker(kernel, tmp, logs / f"kernel-{i}.log"))
+            for i in range(n):
+                pool.submit(work, rx.Worker(kernel, tmp, logs / f"kernel-{i}.log"))
+            pool.shutdown(wait=True)
         except BaseException:  # Ctrl-C: take no new notebook; the running ones finish
             stop.set()
+            pool.shutdown(wait=True)
             raise
+        finally:
+            # every kernel is shut down: the folders of runs that failed or were interrupted
+            for leftover in tmp.parent.glob(f"{tmp.name}.run-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
     if failures:
         raise failures[0]
     return done
