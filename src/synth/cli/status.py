@@ -9,7 +9,7 @@ from ._common import add_data, add_out_dir, data_folder, emit, out_folder
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
 NAME = "status"
-SUMMARY = "list the report's outputs as up to date or stale, and why (exit 1 when any is stale)"
+SUMMARY = "list every output of a report folder as up to date or stale, and why"
 DESCRIPTION = """
 Compare what every output of a report folder was made from (recorded in OUT/.cache/ by 'synth
 report') with the files as they are now, by content: the data files and the published record,

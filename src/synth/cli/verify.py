@@ -18,7 +18,7 @@ from ._common import (
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
 NAME = "verify"
-SUMMARY = "re-render from scratch and compare byte for byte with OUT's SHA256SUMS (exit 1 if any differ)"
+SUMMARY = "re-render from scratch and compare byte for byte with a report folder's SHA256SUMS"
 DESCRIPTION = """
 Render the report (and the manuscript, when OUT has one) again from the data and the code, from
 scratch and without the build cache, into a temporary folder beside OUT, and compare every file
