@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         text = segments.read_text(encoding="utf-8")
         quote = re.search(r",([A-Z][a-z]+ )", text)
         assert quote is not None
-        segments.write_text(text[:quote.start(1)] + "Indeed, " + text[quote.start(1):],
+        segments.write_text(text[:quote.start(1)] + "Indeed " + text[quote.start(1):],
                             encoding="utf-8")
         t_status, status = _run(synth + ["status", "--data", str(data), "--out", str(out)],
                                 ok=(1,))
