@@ -12,7 +12,7 @@ JOBS   ?= 2
 ENSEMBLE := data/processed/ensemble/ensemble_bars.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help env report test lab lock audit reconstruct ensemble bench clean
+.PHONY: help env report status verify test lab lock audit reconstruct ensemble bench clean
 
 help:  ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,10 +33,17 @@ env: $(STAMP)  ## Create or refresh .venv/ from requirements.lock
 # report (make report DATA=... OUT=...) keeps everything under its own OUT.
 FIGURES := $(if $(and $(filter data/raw,$(DATA)),$(filter reports,$(OUT))),--figures figures)
 
-report: $(STAMP) $(ENSEMBLE)  ## Render the full report into reports/ and the figures into figures/
-	$(BIN)/synth report --data $(DATA) --out $(OUT) $(FIGURES) --jobs $(JOBS)
-	$(BIN)/synth manuscript --data $(DATA) --out $(OUT)/manuscript --jobs $(JOBS)
+# synth report re-executes only what changed since the last render into $(OUT) (synth status says
+# what and why; the record is $(OUT)/.cache/) and writes the manuscript into $(OUT)/manuscript/.
+report: $(STAMP) $(ENSEMBLE)  ## Render (what changed of) the report and manuscript into reports/, the figures into figures/
+	@$(BIN)/synth report --data $(DATA) --out $(OUT) $(FIGURES) --jobs $(JOBS)
 	@echo "Done: open $(OUT)/report.html; paper-ready files are in $(OUT)/manuscript/"
+
+status: $(STAMP)  ## Say which outputs of reports/ are stale and why (exit 1 when any is)
+	$(BIN)/synth status --data $(DATA) --out $(OUT)
+
+verify: $(STAMP)  ## Re-render from scratch and compare byte for byte with reports/SHA256SUMS
+	$(BIN)/synth verify --data $(DATA) --out $(OUT) --jobs $(JOBS)
 
 # The ensemble of 50 reconstructions (1-3 minutes on 2 cores) is computed once and reused by
 # the statistics notebook; it is rebuilt only when the reconstruction or the raw data change.
@@ -74,5 +81,5 @@ lock:  ## Re-resolve requirements.lock from pyproject.toml in a scratch environm
 	$(PYTHON) tools/sync_environment.py
 	rm -rf .lock-venv
 
-clean:  ## Remove generated outputs (figures/, reports/, data/processed/); keeps .venv/
+clean:  ## Remove generated outputs (figures/, reports/ with its build cache, data/processed/); keeps .venv/
 	rm -rf figures reports data/processed

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-QUICK = ["bench_analyse.py", "bench_report.py", "bench_explorer.py"]
+QUICK = ["bench_analyse.py", "bench_build.py", "bench_explorer.py"]
 
 
 def main(argv: list[str]) -> int:

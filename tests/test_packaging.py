@@ -54,6 +54,10 @@ needs_pdflatex = pytest.mark.skipif(
 MEDIA_TYPES = {
     ".png": "image/png", ".svg": "image/svg+xml", ".pdf": "application/pdf", ".csv": "text/csv",
     ".txt": "text/plain", ".html": "text/html", ".ipynb": "application/x-ipynb+json",
+    # the manuscript's files (IANA media types; TeX's has no registered type)
+    ".md": "text/markdown", ".tex": "application/x-tex", ".json": "application/json",
+    ".tiff": "image/tiff",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 #: The paper the compendium reproduces, from its published record (paper.toml).
@@ -249,7 +253,9 @@ def test_crate_describes_every_output_with_format_and_checksum(shipped_report: P
     back = ROCrate(shipped_report)
     described = {entity.id for entity in back.data_entities}
     written = {p.relative_to(shipped_report).as_posix() for p in shipped_report.rglob("*")
-               if p.is_file() and not p.name.startswith(".")} - {CRATE_NAME, "SHA256SUMS"}
+               if p.is_file() and not any(part.startswith(".") for part in
+                                          p.relative_to(shipped_report).parts)
+               } - {CRATE_NAME, "SHA256SUMS"}
     assert described == written
     assert {"report.html", "figures/fig1.png", "tables/table9.csv",
             "notebooks/30_audit.ipynb"} <= described
@@ -564,8 +570,9 @@ def test_make_report_compiles_the_preview_and_ci_installs_tex() -> None:
                          cwd=ROOT, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()
-    manuscript = next(line for line in lines if "synth manuscript" in line)
-    assert "--out out-x/manuscript" in manuscript and "--no-pdf" not in manuscript
+    report = next(line for line in lines if "synth report" in line)
+    # synth report writes the manuscript (and compiles its preview) beside the report
+    assert "--out out-x" in report and "--no-manuscript" not in report
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for package in (*TEX_PACKAGES, "latexmk", "chromium"):
         assert re.search(rf"\b{package}\b", ci), package

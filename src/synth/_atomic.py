@@ -36,6 +36,7 @@ from ._exceptions import OutputError
 
 __all__ = [
     "MARKER",
+    "marker_text",
     "atomic_dir",
     "atomic_file",
     "refuse_raw",
@@ -218,7 +219,8 @@ def _failed(target: Path, exc: OSError) -> OutputError:
     )
 
 
-def _marker_text(command: str) -> str:
+def marker_text(command: str) -> str:
+    """The text of :data:`MARKER` in a folder ``synth <command>`` wrote."""
     from . import __version__
 
     return (
@@ -286,7 +288,7 @@ def atomic_dir(
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
             os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual modes
             if not allow_raw:
-                (tmp / MARKER).write_text(_marker_text(command or "..."), encoding="utf-8")
+                (tmp / MARKER).write_text(marker_text(command or "..."), encoding="utf-8")
         except OSError as exc:
             raise _failed(target, exc) from exc
         try:

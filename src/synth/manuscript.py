@@ -1106,16 +1106,23 @@ def save_manuscript_figure(
     written: list[Path] = []
     fig = draw_figure(analysis, question, layout=layout)
     with mpl.rc_context(dict(layout.rc)):  # type: ignore[arg-type]
-        # one Agg render per resolution (PNG and TIFF share the 600 dpi one) and the layout
-        # computed once: a figure costs four draws instead of ten
+        # one Agg render, at the highest resolution (the 600 dpi PNG and the TIFF); a lower
+        # resolution that divides it is the same render reduced (each pixel the mean of a block:
+        # supersampled, not drawn again), any other one is drawn once more
         canvas = FigureCanvasAgg(fig)
         tiff = folder / f"{stem}.tiff"
-        for i, dpi in enumerate(sorted(set(PNG_DPIS) | {TIFF_DPI}, reverse=True)):
-            fig.set_dpi(dpi)
-            canvas.draw()
-            if i == 0:
+        top = max(set(PNG_DPIS) | {TIFF_DPI})
+        full: Any = None
+        for dpi in sorted(set(PNG_DPIS) | {TIFF_DPI}, reverse=True):
+            if full is not None and top % dpi == 0:
+                pixels = full.reduce(top // dpi)
+            else:
+                fig.set_dpi(dpi)
+                canvas.draw()
                 fig.set_layout_engine("none")  # freeze the constrained layout just computed
-            pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+                pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+                if dpi == top:
+                    full = pixels
             if dpi in PNG_DPIS:
                 path = folder / f"{stem}_{dpi}dpi.png"
                 pixels.save(path, format="PNG", dpi=(dpi, dpi), compress_level=_PNG_COMPRESSION)
@@ -1183,6 +1190,7 @@ def write_manuscript(
     jobs: int = 1,
     pdf: bool = False,
     say: Callable[[str], None] | None = None,
+    drawn: Mapping[tuple[int, str], Sequence[Path]] | None = None,
 ) -> list[Path]:
     """Write the manuscript folder: figures, tables, numbers, the Results draft and provenance.
 
@@ -1218,6 +1226,10 @@ def write_manuscript(
         is installed; without it the PDF is skipped and ``say`` is told why.
     say
         Progress callback.
+    drawn
+        Figures already drawn into ``out_dir/figures`` by :func:`save_manuscript_figure`, by
+        ``(question, width)``: recorded as they are instead of drawn again (the report draws
+        them in its notebook kernels).
 
     Returns
     -------
@@ -1274,17 +1286,20 @@ def write_manuscript(
 
     tasks = [(result, int(q), str(out / "figures"), width)
              for q in result.questions for width in widths]
-    if jobs > 1 and len(tasks) > 1:
+    if drawn is not None:
+        made = {key: list(paths) for key, paths in drawn.items()}
+    elif jobs > 1 and len(tasks) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         note(f"  manuscript: drawing {len(tasks)} figures, {jobs} at a time")
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-            drawn = list(pool.map(_figure_task, tasks))
+            done = list(pool.map(_figure_task, tasks))
     else:
-        drawn = [_figure_task(task) for task in tasks]
-    made = {(task[1], task[3]): paths for task, paths in zip(tasks, drawn, strict=True)}
+        done = [_figure_task(task) for task in tasks]
+    if drawn is None:
+        made = {(task[1], task[3]): paths for task, paths in zip(tasks, done, strict=True)}
     for q in result.questions:
         figure = {"paper_item": f"Figure {q}", "notebook": "notebooks/20_question.ipynb",
                   "parameters": {**params_base, "question": int(q)},

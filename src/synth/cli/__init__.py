@@ -50,6 +50,8 @@ COMMANDS = (
     "tables",
     "audit",
     "report",
+    "status",
+    "verify",
     "manuscript",
     "reconstruct",
     "ensemble",
@@ -62,7 +64,8 @@ COMMANDS = (
 _EPILOG = """\
 exit codes:
   0    success
-  1    the command ran and found something: an audit mismatch, a reconstruction that fails
+  1    the command ran and found something: an audit mismatch, a reconstruction that fails,
+       a stale output (status), a file that differs from a fresh render (verify)
   2    bad input or usage (one line on stderr names the file, row or value)
   130  interrupted (Ctrl-C); earlier outputs are left as they were
 

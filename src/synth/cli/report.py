@@ -24,9 +24,11 @@ DESCRIPTION = """
 Run the parameterised notebooks with papermill on the coded data (the data and participants,
 the themes and Appendix 1, one figure and table per question, the audit, the statistics) and
 assemble their outputs into OUT/report.html, which works offline from the file. The executed
-notebooks, tables and figures are written beside it with a SHA256SUMS of everything. The output
-folder is replaced only when every notebook succeeded; a notebook that fails or warns stops the
-report with one line naming the notebook and the cell.
+notebooks, tables, figures and the manuscript's files (OUT/manuscript/, as 'synth manuscript'
+writes them) are written beside it with a SHA256SUMS of everything. Only what changed since the
+last render into OUT is re-executed ('synth status' says what and why); with nothing changed the
+command returns at once. The output folder is replaced only when every notebook succeeded; a
+notebook that fails or warns stops the report with one line naming the notebook and the cell.
 """
 EXAMPLES = (
     "synth report",
@@ -53,19 +55,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "recorded on the report's front page",
     )
     add_unit(parser)
+    parser.add_argument(
+        "--no-manuscript",
+        action="store_true",
+        help="do not write OUT/manuscript/ (the paper-ready figures, tables and numbers)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..build import Manifest, report_build, report_status
+    from ..checksums import verify_if_listed
+
+    folder, out = data_folder(args), out_folder(args)
+    # Before pandas, matplotlib or a kernel: when every output is up to date, there is nothing
+    # to do. The checks load_checked makes passed for exactly these inputs last time.
+    previous = Manifest.load(out)
+    if previous is not None and previous.options.get("checked") and bool(
+            previous.options.get("accept_changed_data")) == args.accept_changed_data:
+        if not args.accept_changed_data:
+            verify_if_listed(folder)
+        build, manifest = report_build(folder, out, unit=args.unit,
+                                       manuscript=not args.no_manuscript, figures=args.figures)
+        statuses = report_status(build, manifest, accept_changed_data=args.accept_changed_data)
+        if all(s.fresh for s in statuses):
+            say(f"up to date: {out / 'report.html'} (nothing changed; 'synth status' lists "
+                f"{len(statuses)} outputs)")
+            return 0
+
     from ..report import render_report
 
-    data = load_checked(data_folder(args), accept_changed_data=args.accept_changed_data)
+    data = load_checked(folder, accept_changed_data=args.accept_changed_data)
     render_report(
         data,
-        out_folder(args),
+        out,
         figures=args.figures,
         unit=args.unit,
         jobs=args.jobs,
         accept_changed_data=args.accept_changed_data,
         say=say,
+        manuscript=not args.no_manuscript,
+        checked=True,
     )
     return 0

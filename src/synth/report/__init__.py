@@ -5,10 +5,14 @@
 1. inspect the inputs: the SHA-256 of every input file for the front page, and whether the data
    are the shipped reconstruction (``synth.checksums``);
 2. plan the runs: the numbered notebooks of ``notebooks/`` (``00``-``89``; ``20_question.ipynb``
-   once per question of the data);
-3. execute them with papermill, ``jobs`` at a time, in a kernel running the *current* interpreter
-   (a private kernelspec in a temporary ``JUPYTER_PATH``); each worker keeps its kernel for the
-   notebooks it runs and resets it between them (``synth.report._exec``);
+   once per question of the data), and compare each with the record of the last render into the
+   same folder (``OUT/.cache/``, :mod:`synth.build`): a run whose code, parameters, input files,
+   package source, lock file and Python are unchanged, and whose outputs are intact, is reused;
+3. execute the others with papermill, ``jobs`` at a time, in a kernel running the *current*
+   interpreter (a private kernelspec in a temporary ``JUPYTER_PATH``); each worker keeps its kernel
+   for the notebooks it runs and resets it between them, and traces the files each one reads
+   (``synth.report._exec``); with ``manuscript``, the manuscript's figures are drawn in the same
+   kernels and its other files written from the loaded data;
 4. write the executed notebooks, stripped of timings, into ``OUT/notebooks/``, beside the tables
    and figures the notebooks save into ``OUT/tables/`` and ``OUT/figures/``;
 5. assemble ``OUT/report.html`` with one call of nbconvert's HTML exporter: a front page, a table

@@ -13,6 +13,10 @@
   matplotlib settings the kernel started with, so a notebook sees the same state whichever
   notebooks ran before it; the prelude is removed from the executed notebook and execution counts
   are renumbered from 1.
+- Each run works in its own folder (the prelude changes into it), so the files a notebook writes
+  are known to be its own; and the prelude traces, with an audit hook (:pep:`578`), every file the
+  notebook opens for reading. A last cell reports them and is removed, like the prelude: they
+  are the inputs :mod:`synth.build` keys the run on.
 - :func:`clean` strips what varies from run to run (timings, papermill paths, kernel ids).
 """
 
@@ -25,11 +29,11 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._exceptions import ReportError
+from ..build import Run
 
 __all__: list[str] = []  # private module
 
@@ -37,6 +41,10 @@ KERNEL_NAME = "synth-report"
 
 #: Tag of the prelude cell :func:`execute` puts first in every notebook (removed afterwards).
 PRELUDE_TAG = "synth-prelude"
+#: Tag of the last cell, which reports the files the notebook read (removed afterwards).
+POSTLUDE_TAG = "synth-postlude"
+#: What the last cell prints before the JSON list of files read.
+READS_MARK = "synth-reads:"
 PRELUDE = """\
 import warnings as _w
 import matplotlib as _m
@@ -48,19 +56,36 @@ with _w.catch_warnings():
         _m.rcParams.update(_m._synth_rc)
     else:
         _m._synth_rc = _m.rcParams.copy()
+import os as _o, sys as _s
+if "_synth_trace" not in _s.modules:
+    import types as _ty
+    _t = _ty.ModuleType("_synth_trace")
+    _t.reads = set()
+    def _hook(event, args, _t=_t, _o=_o):
+        if event != "open":
+            return
+        path, mode, flags = args
+        if isinstance(path, int) or path is None:
+            return
+        if mode is None:
+            if flags & 3:
+                return
+        elif any(c in mode for c in "wax+"):
+            return
+        try:
+            _t.reads.add(_o.path.abspath(_o.fsdecode(path)))
+        except Exception:
+            pass
+    _s.addaudithook(_hook)
+    _s.modules["_synth_trace"] = _t
+_s.modules["_synth_trace"].reads.clear()
+_o.chdir(WORKDIR)
 get_ipython().run_line_magic("reset", "-f")
 """
-
-
-@dataclass(frozen=True)
-class Run:
-    """One execution of a notebook: its source, the name of its output and its parameters."""
-
-    source: Path
-    name: str
-    title: str
-    parameters: dict[str, Any] = field(default_factory=dict)
-    first_of_source: bool = True
+POSTLUDE = """\
+import json as _j, sys as _s
+print("synth-reads:" + _j.dumps(sorted(_s.modules["_synth_trace"].reads)))
+"""
 
 
 def parameters_cell(nb: Any) -> tuple[int, Any] | None:
@@ -157,6 +182,8 @@ def _added(cell: Any) -> str | None:
         return "injected parameters"
     if PRELUDE_TAG in tags:
         return "prelude"
+    if POSTLUDE_TAG in tags:
+        return "postlude"
     return None
 
 
@@ -246,11 +273,13 @@ class Worker:
         self.log = log
         self.km: Any = None
 
-    def execute(self, run: Run, timeout: int = 600) -> Any:
-        """Execute ``run`` in this worker's kernel; return the executed notebook node."""
+    def execute(self, run: Run, workdir: Path, timeout: int = 600) -> tuple[Any, list[str]]:
+        """Execute ``run`` in this worker's kernel, in ``workdir``; return the executed notebook
+        and the files it read."""
         if self.km is None:
             self.km = _quiet_manager(self.log)(kernel_name=self.kernel)
-        return execute(run, self.kernel, self.cwd, timeout=timeout, km=self.km, log=self.log)
+        return execute(run, self.kernel, self.cwd, timeout=timeout, km=self.km, log=self.log,
+                       workdir=workdir)
 
     def close(self) -> None:
         """Shut the kernel down (at once: every notebook has finished)."""
@@ -266,14 +295,42 @@ class Worker:
             run_sync(km.cleanup_resources)()
 
 
-def _with_prelude(nb: Any) -> Any:
+def _with_prelude(nb: Any, workdir: Path) -> Any:
     import nbformat
 
-    cell = nbformat.v4.new_code_cell(PRELUDE)
+    cell = nbformat.v4.new_code_cell(PRELUDE.replace("WORKDIR", repr(str(workdir))))
     cell.metadata["tags"] = [PRELUDE_TAG]
     cell["id"] = PRELUDE_TAG
     nb.cells.insert(0, cell)
+    last = nbformat.v4.new_code_cell(POSTLUDE)
+    last.metadata["tags"] = [POSTLUDE_TAG]
+    last["id"] = POSTLUDE_TAG
+    nb.cells.append(last)
     return nb
+
+
+def code_notebook(run: Run) -> Any:
+    """The notebook of a code run (:attr:`synth.build.Run.code`): a parameters cell declaring the
+    run's parameters, then the code."""
+    import nbformat
+
+    params = nbformat.v4.new_code_cell("\n".join(f"{name} = None" for name in run.parameters))
+    params.metadata["tags"] = ["parameters"]
+    params["id"] = "parameters"
+    body = nbformat.v4.new_code_cell(run.code or "")
+    body["id"] = "code"
+    return nbformat.v4.new_notebook(cells=[params, body])
+
+
+def _reads(nb: Any) -> list[str]:
+    for cell in nb.cells:
+        if POSTLUDE_TAG in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                text = str(output.get("text", ""))
+                if text.startswith(READS_MARK):
+                    found: list[str] = json.loads(text[len(READS_MARK):])
+                    return found
+    return []
 
 
 def execute(
@@ -283,12 +340,14 @@ def execute(
     timeout: int = 600,
     km: Any = None,
     log: Path | None = None,
-) -> Any:
-    """Execute ``run`` with papermill in ``cwd``; return the executed notebook node.
+    workdir: Path | None = None,
+) -> tuple[Any, list[str]]:
+    """Execute ``run`` with papermill; return the executed notebook node and the files it read.
 
     With ``km`` (a :class:`Worker`'s kernel manager) the kernel is started if needed and left
-    running; without, papermill starts a kernel for this notebook and shuts it down. A prelude
-    cell (see the module docstring) runs first and is removed from the result.
+    running; without, papermill starts a kernel for this notebook and shuts it down (in ``cwd``).
+    A prelude cell (see the module docstring) runs first and changes into ``workdir`` (default
+    ``cwd``); a last cell reports the files read. Both are removed from the result.
 
     Raises
     ------
@@ -299,10 +358,13 @@ def execute(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    nb = nbformat.read(str(run.source), as_version=4)
+    if run.code is not None:
+        nb = code_notebook(run)
+    else:
+        nb = nbformat.read(str(run.source), as_version=4)
     check_parameters(nb, run.name, run.parameters)
     params_at = parameters_cell(nb)[0]  # type: ignore[index]
-    nb = _with_prelude(nb)
+    nb = _with_prelude(nb, workdir or cwd)
     log = log or Path(tempfile.gettempdir()) / f"{run.name}.kernel.log"
     engine: dict[str, Any] = (
         {"km": km}
@@ -346,8 +408,10 @@ def execute(
             f"{' '.join(str(exc).split())[:300]}{_log_tail(log)}"
         ) from None
     check_outputs(executed, run.name)
-    executed.cells = [c for c in executed.cells if PRELUDE_TAG not in c.metadata.get("tags", [])]
-    return executed
+    reads = _reads(executed)
+    executed.cells = [c for c in executed.cells
+                      if not {PRELUDE_TAG, POSTLUDE_TAG} & set(c.metadata.get("tags", []))]
+    return executed, reads
 
 
 def clean(nb: Any) -> Any:
@@ -377,4 +441,39 @@ def clean(nb: Any) -> Any:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
             output.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def refresh_text(nb: Any, source: Path) -> Any:
+    """Put the current markdown and raw cells of ``source`` into an executed notebook ``nb`` of
+    the same code (in place); return it.
+
+    A notebook whose code is unchanged is not re-executed when its prose changes: its executed
+    code cells (and papermill's injected-parameters cell, after the parameters cell) are kept and
+    every other cell is taken from the source, in the source's order, so the result is what
+    executing the edited notebook gives.
+
+    Raises
+    ------
+    ReportError
+        The source's code cells do not match the executed notebook's (a stale cache).
+    """
+    import nbformat
+
+    src = nbformat.read(str(source), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"
+            and "injected-parameters" not in c.metadata.get("tags", [])]
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if len(code) != sum(1 for c in src.cells if c.cell_type == "code"):
+        raise ReportError(f"notebook {source.name}: the cached run does not match its code cells")
+    cells = []
+    executed = iter(code)
+    for cell in src.cells:
+        if cell.cell_type == "code":
+            cells.append(next(executed))
+            if "parameters" in cell.metadata.get("tags", []) and injected:
+                cells.append(injected.pop(0))
+        else:
+            cells.append(cell)
+    nb.cells = cells
     return nb
