@@ -63,6 +63,9 @@ __all__ = [
     "TIFF_DPI",
     "number_word",
     "macro_name",
+    "markdown_text",
+    "latex_text",
+    "docx_text",
     "results_numbers",
     "numbers_tex",
     "question_sentence",
@@ -132,6 +135,25 @@ def number_word(n: int, *, capital: bool = False) -> str:
     return text[:1].upper() + text[1:] if capital else text
 
 
+def _latin(text: str) -> str:
+    """Latin letters for a macro name: accents dropped (é -> e); a letter of another script
+    spelled by its Unicode name (Greek alpha -> "Alpha", a CJK ideograph -> its code point in
+    words), so names in other scripts give distinct macro names, never an empty one."""
+    out = []
+    for char in unicodedata.normalize("NFKD", text):
+        if char.isascii():
+            out.append(char)
+        elif unicodedata.combining(char):
+            continue
+        elif char.isalnum():
+            name = unicodedata.name(char, "")
+            word = name.rsplit(" ", 1)[-1].split("-")[-1] if name else f"{ord(char):X}"
+            out.append(" " + word.capitalize() + " ")
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
 def macro_name(*parts: object) -> str:
     """A LaTeX macro name (letters only) from words and numbers.
 
@@ -158,10 +180,12 @@ def macro_name(*parts: object) -> str:
     'QOnePctRelationshipsWithPartners'
     >>> macro_name("Theme codes", "Place-based factors")
     'ThemeCodesPlaceBasedFactors'
+    >>> macro_name("Theme codes", "Αγάπη"), macro_name("Theme codes", "Ελπίδα")
+    ('ThemeCodesAlphaGammaAlphaPiEta', 'ThemeCodesEpsilonLamdaPiIotaDeltaAlpha')
     """
     out = []
     for part in parts:
-        for token in re.findall(r"[A-Za-z]+|[0-9]", str(part)):
+        for token in re.findall(r"[A-Za-z]+|[0-9]", _latin(str(part))):
             out.append(_DIGIT_WORDS[int(token)] if token.isdigit() else token[:1].upper() + token[1:])
     name = "".join(out)
     if not name:
@@ -215,10 +239,8 @@ def results_numbers(data: CodedData, analysis: Analysis | None = None) -> dict[s
         reported themes and, per reported theme, its mean percentage and number of subthemes
         (``Q<N>NReported``, ``Q<N>Pct<Theme>``, ``Q<N>Subthemes<Theme>``).
 
-    Raises
-    ------
-    ValueError
-        Two numbers would get the same macro name (themes differing only in punctuation).
+    Two themes whose names differ only in punctuation would share a macro name; the later one
+    then gets a numbered name (``...Two``).
 
     Examples
     --------
@@ -234,10 +256,12 @@ def results_numbers(data: CodedData, analysis: Analysis | None = None) -> dict[s
     out: dict[str, dict[str, Any]] = {}
 
     def put(name: str, entry: dict[str, Any]) -> None:
-        if name in out:
-            raise ValueError(f"two numbers share the macro name {name}: "
-                             f"{out[name]['what']!r} and {entry['what']!r}")
-        out[name] = entry
+        # names that differ only in punctuation ("Place-based" and "Place based") would share a
+        # macro: the later one gets the next free numbered name ("...Two", "...Three")
+        unique, n = name, 2
+        while unique in out:
+            unique, n = name + "".join(_DIGIT_WORDS[int(d)] for d in str(n)), n + 1
+        out[unique] = entry
 
     n_par = int(seg["segment_id"].nunique())
     put("NParagraphs", _entry(n_par, str(n_par), "coded paragraphs of text"))
@@ -307,16 +331,40 @@ def numbers_tex(numbers: Mapping[str, Mapping[str, Any]]) -> str:
     for name, entry in numbers.items():
         if not re.fullmatch(r"[A-Za-z]+", name):
             raise ValueError(f"LaTeX macro names are letters only, got {name!r}")
-        what = str(entry["what"]).replace("%", r"\%")
-        lines.append(f"\\newcommand{{\\{name}}}{{{entry['text']}}} % {what}")
+        what = latex_text(entry["what"])  # one line: the comment cannot end early
+        lines.append(f"\\newcommand{{\\{name}}}{{{latex_text(entry['text'])}}} % {what}")
     return "\n".join(lines) + "\n"
 
 
 # --- the Results text ---------------------------------------------------------------------------
 
 
+#: Characters that make Markdown (CommonMark and GitHub's) out of text inside a line: emphasis,
+#: code, links and images (their brackets), tables' pipes, strikethrough. Line-start markers
+#: (``#``, ``-``, ``1.``) need no escape: data never start a line of synth's Markdown.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+#: Line breaks of every kind, and other characters that end or hide a line.
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def markdown_text(value: object) -> str:
+    """Text from data made inert in Markdown: one line, HTML escaped, Markdown's punctuation
+    backslash-escaped, so a theme named ``</script>`` or ``[x](javascript:...)`` stays text.
+
+    Examples
+    --------
+    >>> print(markdown_text("[x](javascript:alert(1)) <b>*bold*</b>"))
+    \\[x\\](javascript:alert(1)) &lt;b&gt;\\*bold\\*&lt;/b&gt;
+    >>> markdown_text("two\\nlines")
+    'two lines'
+    """
+    text = _LINE_BREAKS.sub(" ", unicodedata.normalize("NFC", str(value)))
+    text = "".join(c for c in text if c >= " " or c == "\t")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def _quoted(theme: str, pct: float) -> str:
-    return f"‘{_lower_first(theme)}’ ({pct:.2f}%)"
+    return f"‘{markdown_text(_lower_first(theme))}’ ({pct:.2f}%)"
 
 
 def _listing(items: Sequence[str]) -> str:
@@ -397,7 +445,7 @@ def question_sentence(
     if intro:
         opening = intro
     elif question_text.strip():
-        opening = f"For question {question}, ‘{question_text.strip()}’"
+        opening = f"For question {question}, ‘{markdown_text(question_text.strip())}’"
     else:
         opening = f"For Question {question}"
     return (f"{opening}, {subject} {themes_text} (Fig.{_NBSP}{question}), {derived} "
@@ -500,7 +548,7 @@ def results_text(
              f"SD = {text('CodesSD')}; range = {text('CodesRange')})")
 
     def theme_list(names: list[str]) -> str:
-        low = [_lower_first(t) for t in names]
+        low = [markdown_text(_lower_first(t)) for t in names]
         if len(low) <= 2:
             return " and ".join(low)
         return "; ".join(low[:-1]) + "; and " + low[-1]
@@ -536,7 +584,8 @@ def results_text(
         if not present:
             continue
         span = f"{present[0]}–{present[-1]}" if len(present) > 1 else str(present[0])
-        lines += ["", f"## {topic[:1].upper() + topic[1:]}: responses to questions {span}"]
+        heading = markdown_text(topic[:1].upper() + topic[1:])
+        lines += ["", f"## {heading}: responses to questions {span}"]
         for q in present:
             lines += ["", f"### Question {q}", "", paragraph(q)]
             done.add(q)
@@ -625,8 +674,9 @@ def paper_layout(name: str, table: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 
 
 def _md_cell(value: object) -> str:
-    text = html.escape(str(value), quote=False).replace("|", "\\|")
-    return text.replace("\r\n", "\n").replace("\n", "<br>")
+    # a cell keeps its line breaks (as <br>); each line is inert text (markdown_text)
+    lines = re.split(r"\r\n|[\r\n\u2028\u2029]", str(value))
+    return "<br>".join(markdown_text(line) for line in lines)
 
 
 def table_markdown(caption: str, table: pd.DataFrame) -> str:
@@ -668,12 +718,28 @@ _LATEX_SPECIAL = {
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
 
-def _tex(value: object) -> str:
+def latex_text(value: object, *, breaks: bool = False) -> str:
+    """Text from data made inert in LaTeX: every special character escaped, control characters
+    dropped, and no line break left in the source (a name holding ``\\n\\input{...}`` can never
+    start a line of LaTeX). With ``breaks`` a line break in the text becomes ``\\newline``
+    (inside a table cell), otherwise a space.
+
+    Examples
+    --------
+    >>> print(latex_text("RE\\n\\\\input{/etc/passwd} 100% & $x_1$"))
+    RE \\textbackslash{}input\\{/etc/passwd\\} 100\\% \\& \\$x\\_1\\$
+    """
     # composed form: an accent typed as a combining mark (NFD, as some macOS exports have it)
     # becomes the accented letter pdflatex can set
     text = unicodedata.normalize("NFC", str(value))
     text = _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
-    return text.replace("\r\n", "\n").replace("\n", r" \newline ")
+    text = _LINE_BREAKS.sub("\n", text)
+    text = "".join(c for c in text if c >= " " or c in "\t\n")
+    return text.replace("\n", r" \newline " if breaks else " ")
+
+
+def _tex(value: object) -> str:
+    return latex_text(value, breaks=True)
 
 
 def table_latex(caption: str, table: pd.DataFrame, label: str,
@@ -714,9 +780,9 @@ def table_latex(caption: str, table: pd.DataFrame, label: str,
     spec = "".join(f"p{{{w:.2f}\\linewidth}}" for w in shares)
     head = " & ".join(rf"\textbf{{{_tex(c)}}}" for c in table.columns) + r" \\"
     rows = [" & ".join(_tex(v) for v in row) + r" \\" for row in table.itertuples(index=False)]
-    caption_tex = _tex(re.sub(r"^(Table \d+|Appendix \d+)\. ", "", caption))
+    caption_tex = latex_text(re.sub(r"^(Table \d+|Appendix \d+)\. ", "", caption))
     lines = [
-        f"% {caption}",
+        f"% {latex_text(caption)}",  # one line: a line break cannot end the comment early
         "% Needs \\usepackage{booktabs,longtable,array}. Generated by synth.manuscript.",
         rf"\begin{{longtable}}{{{spec}}}",
         rf"\caption{{{caption_tex}}}\label{{{label}}} \\",
@@ -734,6 +800,20 @@ def table_latex(caption: str, table: pd.DataFrame, label: str,
         r"\end{longtable}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def docx_text(value: object) -> str:
+    """Text from data made safe for Word's XML: line breaks of every kind (Word's own manual
+    break ``\\v`` included) become ``\\n``, which Word shows as a line break; other control
+    characters, which XML cannot hold, are dropped.
+
+    Examples
+    --------
+    >>> docx_text("one\\vtwo\\x00three")
+    'one\\ntwothree'
+    """
+    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFC", str(value)))
+    return "".join(c for c in text if c >= " " or c in "\t\n")
 
 
 def write_docx_table(caption: str, table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -774,16 +854,16 @@ def write_docx_table(caption: str, table: pd.DataFrame, path: str | os.PathLike[
     style.font.name = "Arial"
     style.font.size = Pt(9)
     title = doc.add_paragraph()
-    title.add_run(caption).bold = True
+    title.add_run(docx_text(caption)).bold = True
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     for cell, name in zip(grid.rows[0].cells, table.columns, strict=True):
         cell.text = ""
-        cell.paragraphs[0].add_run(str(name)).bold = True
+        cell.paragraphs[0].add_run(docx_text(name)).bold = True
     for row in table.itertuples(index=False):
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = str(value)
+            cell.text = docx_text(value)
     buffer = io.BytesIO()
     doc.save(buffer)
     path = Path(path)
