@@ -2,7 +2,8 @@
 
 Each subcommand is a module of this package (``synth.cli.validate``, ``synth.cli.report`` ...)
 holding ``NAME``, ``SUMMARY`` (one line for ``synth --help``), ``DESCRIPTION`` (a paragraph),
-``EXAMPLES``, ``add_arguments(parser)`` and ``run(args) -> int``. What they share (the options,
+``EXAMPLES``, the shared options it takes (``OPTIONS``, from :mod:`synth.cli._common`), its own
+(``add_arguments(parser)``, when it has any) and ``run(args) -> int``. What they share (the options,
 the output streams, the preamble that loads and checks coded data) is :mod:`synth.cli._common`.
 The domain modules never parse arguments or print; the command modules import them lazily, so
 ``synth --help`` stays fast.
@@ -113,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=f"example{'s' if len(module.EXAMPLES) > 1 else ''}:\n{examples}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        module.add_arguments(command)
+        for option in getattr(module, "OPTIONS", ()):
+            option(command)
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(command)
         command.set_defaults(handler=module.run)
     return parser
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..io import CodedData
 
 __all__ = [
+    "Option",
+    "DATA",
+    "UNIT",
+    "out_dir",
+    "out_file",
+    "optional_out_dir",
+    "add_project_file",
+    "PROJECT",
+    "jobs",
     "say",
     "emit",
     "add_data",
@@ -49,6 +59,10 @@ def emit(text: str) -> None:
 
 
 # --- options -----------------------------------------------------------------------------------
+
+#: An option a command takes: it adds itself to the command's parser. A command module lists its
+#: options in ``OPTIONS``; ``add_arguments(parser)`` adds what is its own.
+Option = Callable[[argparse.ArgumentParser], None]
 
 
 def add_data(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +117,46 @@ def add_jobs(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--jobs", type=_positive, default=2, metavar="N", help=f"{what} (default 2)"
     )
+
+
+#: ``--data DIR``.
+DATA: Option = add_data
+#: ``--unit paragraph|code``.
+UNIT: Option = add_unit
+
+
+def out_dir(what: str, *, default: str | None = None) -> Option:
+    """The option ``--out DIR`` of a command that writes ``what`` into a folder."""
+    return lambda parser: add_out_dir(parser, what, default=default)
+
+
+def optional_out_dir(what: str) -> Option:
+    """The option ``--out DIR`` of a command whose folder output is optional (``what``)."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                            help=f"also write {what} into this folder")
+
+    return add
+
+
+def add_project_file(parser: argparse.ArgumentParser) -> None:
+    """``FILE``: the REFI-QDA project a command reads."""
+    parser.add_argument("file", type=Path, help="the .qdpx or .qde file")
+
+
+#: The REFI-QDA project (``.qdpx`` or ``.qde``) a command reads, as its one positional argument.
+PROJECT: Option = add_project_file
+
+
+def out_file(what: str) -> Option:
+    """The option ``--out-file FILE`` of a command that writes one file, ``what``."""
+    return lambda parser: add_out_file(parser, what)
+
+
+def jobs(what: str) -> Option:
+    """The option ``--jobs N``: how many ``what`` at once."""
+    return lambda parser: add_jobs(parser, what)
 
 
 def _positive(text: str) -> int:

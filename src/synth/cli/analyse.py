@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_data, add_out_dir, add_unit, data_folder, load_checked, say
+from . import _common as c
 
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
@@ -25,15 +25,15 @@ EXAMPLES = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
+    c.add_data(parser)
     files = parser.add_argument_group(
         "single files", "instead of --data: the tables as files (CSV or XLSX)"
     )
     files.add_argument("--segments", type=Path, metavar="FILE", help="the coded segments")
     files.add_argument("--codebook", type=Path, metavar="FILE", help="the codebook")
     files.add_argument("--participants", type=Path, metavar="FILE", help="the roster (optional)")
-    add_out_dir(parser, "themes.csv, theme_stats.json, shares.csv and selected.csv")
-    add_unit(parser)
+    c.add_out_dir(parser, "themes.csv, theme_stats.json, shares.csv and selected.csv")
+    c.add_unit(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,15 +53,15 @@ def run(args: argparse.Namespace) -> int:
         )
         source = str(args.segments)
         for note in data.notes:
-            say(f"note: {note}")
+            c.say(f"note: {note}")
     else:
-        folder = data_folder(args)
-        data = load_checked(folder, privacy=False)  # numbers only: no text leaves
+        folder = c.data_folder(args)
+        data = c.load_checked(folder, privacy=False)  # numbers only: no text leaves
         source = str(folder)
     inputs = [p for p in single if p is not None] if args.segments else [folder]
-    say(f"read {len(data.segments):,} coding rows from {source}; analysing (unit: {args.unit})")
+    c.say(f"read {len(data.segments):,} coding rows from {source}; analysing (unit: {args.unit})")
     result = analyse(data, unit=args.unit)
     with atomic_dir(args.out, merge=True, protect=inputs, command=NAME) as tmp:
         written = write_analysis(result, tmp)
-    say(f"wrote {', '.join(p.name for p in written)} to {args.out}")
+    c.say(f"wrote {', '.join(p.name for p in written)} to {args.out}")
     return 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._common import add_data, data_folder, emit, load_checked, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "audit"
 SUMMARY = "check every number the paper publishes against coded data"
@@ -25,15 +24,8 @@ place prints, what Appendix 1 says and the resolution taken; --out also writes t
 EXAMPLES = ("synth audit", "synth audit --data data/mine --out audit")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="also write audit.csv, inconsistencies.csv and the infeasibility tables here",
-    )
+OPTIONS = (c.DATA, c.optional_out_dir("audit.csv, inconsistencies.csv and the infeasibility "
+                                      "tables"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,11 +34,11 @@ def run(args: argparse.Namespace) -> int:
     from ..io import write_table
     from ..published import load_name_aliases, load_published
 
-    folder = data_folder(args)
-    data = load_checked(folder, privacy=False)  # bad input fails before anything is printed
+    folder = c.data_folder(args)
+    data = c.load_checked(folder, privacy=False)  # bad input fails before anything is printed
     aliases = load_name_aliases(folder)  # the analyst's names for the paper's roles and themes
     published = load_published()
-    say(f"auditing {folder} against the published record")
+    c.say(f"auditing {folder} against the published record")
     table = audit(data, published, aliases=aliases)
     incons = inconsistencies(published)
     lines = [summary(table), "", f"{len(incons)} internal inconsistencies of the paper:"]
@@ -58,13 +50,13 @@ def run(args: argparse.Namespace) -> int:
             write_table(incons, tmp / "inconsistencies.csv")
             write_table(demo["pooled"], tmp / "pooled_denominators.csv")
             write_table(demo["code_unit"], tmp / "code_unit_minimum.csv")
-        say(f"wrote {args.out}/audit.csv, inconsistencies.csv and the infeasibility tables")
-    emit("\n".join(lines))
+        c.say(f"wrote {args.out}/audit.csv, inconsistencies.csv and the infeasibility tables")
+    c.emit("\n".join(lines))
     bad = int((table["verdict"] == "MISMATCH").sum())
     unmatched = int((table["verdict"] == "unmatched name").sum())
     if unmatched:
-        say(f"{unmatched} claim(s) name a role or theme the data do not have: the closest names "
+        c.say(f"{unmatched} claim(s) name a role or theme the data do not have: the closest names "
             "are listed; aliases.csv in the data folder (kind,published,data) maps the rest")
     if bad:
-        say(f"{bad} unexplained mismatch(es)")
+        c.say(f"{bad} unexplained mismatch(es)")
     return 1 if bad or unmatched else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_jobs, add_out_dir, add_unit, emit, out_folder, say
+from . import _common as c
 
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
@@ -23,10 +23,10 @@ EXAMPLES = ("synth ensemble", "synth ensemble --seeds 10 --out /tmp/ensemble")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=50, help="number of seeds (default 50)")
     parser.add_argument("--first", type=int, default=1, help="first seed (default 1)")
-    add_jobs(parser, "worker processes")
-    add_out_dir(parser, "ensemble_bars.csv and ensemble_ranges.csv",
+    c.add_jobs(parser, "worker processes")
+    c.add_out_dir(parser, "ensemble_bars.csv and ensemble_ranges.csv",
                 default="data/processed/ensemble")
-    add_unit(parser)
+    c.add_unit(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,16 +35,16 @@ def run(args: argparse.Namespace) -> int:
     from ..io import write_table
 
     seeds = list(range(args.first, args.first + args.seeds))
-    out = out_folder(args)
-    say(f"reconstructing {len(seeds)} datasets (seeds {seeds[0]}-{seeds[-1]}) on {args.jobs} "
+    out = c.out_folder(args)
+    c.say(f"reconstructing {len(seeds)} datasets (seeds {seeds[0]}-{seeds[-1]}) on {args.jobs} "
         "worker(s); each is audited and its bars collected")
-    bars = run_ensemble(seeds, unit=args.unit, jobs=args.jobs, say=say)
+    bars = run_ensemble(seeds, unit=args.unit, jobs=args.jobs, say=c.say)
     ranges = ensemble_ranges(bars)
     with atomic_dir(out, command=NAME) as tmp:
         write_table(bars, tmp / "ensemble_bars.csv")
         write_table(ranges, tmp / "ensemble_ranges.csv")
     passed = bars.drop_duplicates("seed")["audit_ok"].astype(bool)
-    emit(f"{int(passed.sum())} of {len(seeds)} reconstructions pass the audit; "
+    c.emit(f"{int(passed.sum())} of {len(seeds)} reconstructions pass the audit; "
          f"{int(ranges['pinned'].sum())} of {len(ranges)} bars are pinned by the published numbers")
-    emit(f"wrote {out / 'ensemble_bars.csv'} and {out / 'ensemble_ranges.csv'}")
+    c.emit(f"wrote {out / 'ensemble_bars.csv'} and {out / 'ensemble_ranges.csv'}")
     return 0 if bool(passed.all()) else 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_data, add_out_file, data_folder, load_checked, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "export-qdpx"
 SUMMARY = "write the coded data as a REFI-QDA project (.qdpx) for QDA software"
@@ -21,16 +21,14 @@ same data give the same bytes (dates from SOURCE_DATE_EPOCH).
 EXAMPLES = ("synth export-qdpx --data data/raw --out-file study.qdpx",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_file(parser, ".qdpx file")
+OPTIONS = (c.DATA, c.out_file(".qdpx file"))
 
 
 def run(args: argparse.Namespace) -> int:
     from ..qdpx import export_counts, export_qdpx
 
-    folder = data_folder(args)
-    data = load_checked(folder)
+    folder = c.data_folder(args)
+    data = c.load_checked(folder)
     path = export_qdpx(data, args.out_file, protect=[folder])
-    say(f"wrote {path}: {export_counts(data).describe()}")
+    c.say(f"wrote {path}: {export_counts(data).describe()}")
     return 0

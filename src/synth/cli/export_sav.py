@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_data, add_out_file, add_unit, data_folder, load_checked, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "export-sav"
 SUMMARY = "write per-group, per-question counts and percentages for SPSS (.sav)"
@@ -19,21 +19,18 @@ bytes.
 EXAMPLES = ("synth export-sav --data data/raw --out-file counts.sav",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_file(parser, ".sav file")
-    add_unit(parser)
+OPTIONS = (c.DATA, c.out_file(".sav file"), c.UNIT)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..spss import export_sav, sav_table
 
-    folder = data_folder(args)
-    data = load_checked(folder)
+    folder = c.data_folder(args)
+    data = c.load_checked(folder)
     path = export_sav(data, args.out_file, unit=args.unit, protect=[folder])
     table = sav_table(data, unit=args.unit)
     noun = "coded paragraphs" if args.unit == "paragraph" else "code occurrences"
-    say(
+    c.say(
         f"wrote {path}: {len(table.frame)} cases (focus group × question), "
         f"{len(table.themes)} themes, counts and percentages of {noun}"
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_data, add_out_dir, add_unit, data_folder, load_checked, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "figures"
 SUMMARY = "draw one figure per question (PNG, SVG, PDF, the CSV behind it, the caption)"
@@ -20,10 +20,7 @@ as those of the report.
 EXAMPLES = ("synth figures --data data/raw --out figures",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_dir(parser, "figN.png, .svg, .pdf, .csv and .txt")
-    add_unit(parser)
+OPTIONS = (c.DATA, c.out_dir("figN.png, .svg, .pdf, .csv and .txt"), c.UNIT)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,20 +33,20 @@ def run(args: argparse.Namespace) -> int:
     from ..study import load_study
 
     matplotlib.use("Agg")
-    folder = data_folder(args)
-    data = load_checked(folder, privacy=False)  # the figures carry theme names only
+    folder = c.data_folder(args)
+    data = c.load_checked(folder, privacy=False)  # the figures carry theme names only
     result = analyse(data, unit=args.unit)
     shipped = is_shipped_reconstruction(folder)
-    say(
+    c.say(
         f"drawing figures for questions {', '.join(map(str, result.questions))} "
         f"(unit: {args.unit}; data: {'the shipped reconstruction' if shipped else 'as supplied'})"
     )
     with atomic_dir(args.out, merge=True, protect=[folder], command=NAME) as tmp:
         written = write_figures(result, tmp, load_study(folder).question_texts(),
-                                reconstructed=shipped, say=say)
+                                reconstructed=shipped, say=c.say)
         gone = stale_figures(args.out, [p.name for p in written])  # questions no longer there
         write_figures_manifest(tmp, written)
     for path in gone:
         path.unlink(missing_ok=True)
-    say(f"wrote {len(written)} files to {args.out}")
+    c.say(f"wrote {len(written)} files to {args.out}")
     return 0

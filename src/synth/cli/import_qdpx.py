@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_out_dir, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "add_arguments", "run"]
 
 NAME = "import-qdpx"
 SUMMARY = "read a REFI-QDA project (.qdpx/.qde from NVivo, ATLAS.ti, MAXQDA...) into the schema"
@@ -25,9 +25,10 @@ EXAMPLES = (
 )
 
 
+OPTIONS = (c.PROJECT, c.out_dir("the imported tables"))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="the .qdpx or .qde file")
-    add_out_dir(parser, "the imported tables")
     parser.add_argument(
         "--map", type=Path, default=None, metavar="FILE", help="mapping file (TOML or YAML)"
     )
@@ -44,18 +45,18 @@ def run(args: argparse.Namespace) -> int:
         result = import_qdpx(args.file, args.map)
     for warning in caught:
         if issubclass(warning.category, QdpxWarning):
-            say(f"warning: {warning.message}")
+            c.say(f"warning: {warning.message}")
     with atomic_dir(args.out, protect=[args.file], command=NAME) as tmp:
         write_import(result, tmp)
     seg = result.segments
-    say(
+    c.say(
         f"imported {len(seg)} codings on {seg['segment_id'].nunique()} selections and "
         f"{len(result.codebook)} codes from {Path(args.file).name} into {args.out}"
     )
     if result.boundary_share is not None:
-        say(f"text cuts on word boundaries: {100 * result.boundary_share:.1f}% ({result.units})")
+        c.say(f"text cuts on word boundaries: {100 * result.boundary_share:.1f}% ({result.units})")
     if not result.mapped:
-        say(
+        c.say(
             "note: no mapping gave questions and participants; this import is for inspection "
             "(synth validate needs them; see docs/qdpx-mapping.md)"
         )

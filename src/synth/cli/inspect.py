@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import emit, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "add_arguments", "run"]
 
 NAME = "inspect"
 SUMMARY = "describe a REFI-QDA project (.qdpx/.qde) and draft the mapping that imports it"
@@ -26,8 +26,10 @@ EXAMPLES = (
 )
 
 
+OPTIONS = (c.PROJECT,)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="the .qdpx or .qde file")
     parser.add_argument(
         "--mapping-out",
         type=Path,
@@ -41,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from ..qdpx import draft_mapping, inspect_project, write_mapping
 
     structure = inspect_project(args.file)
-    emit(structure.render())
+    c.emit(structure.render())
     if args.mapping_out is not None:
         write_mapping(draft_mapping(structure), args.mapping_out)
-        say(f"wrote the draft mapping {args.mapping_out}")
+        c.say(f"wrote the draft mapping {args.mapping_out}")
     return 0

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import (
-    add_data,
-    add_jobs,
-    add_out_dir,
-    add_unit,
-    data_folder,
-    load_checked,
-    out_folder,
-    say,
-)
+from . import _common as c
 
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
@@ -31,10 +22,10 @@ EXAMPLES = ("synth manuscript", "synth manuscript --data data/mine --out manuscr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_dir(parser, "the manuscript files", default="reports/manuscript")
-    add_jobs(parser, "figures drawn at once")
-    add_unit(parser)
+    c.add_data(parser)
+    c.add_out_dir(parser, "the manuscript files", default="reports/manuscript")
+    c.add_jobs(parser, "figures drawn at once")
+    c.add_unit(parser)
     parser.add_argument(
         "--no-pdf",
         action="store_true",
@@ -51,14 +42,14 @@ def run(args: argparse.Namespace) -> int:
     from ..manuscript import write_manuscript
 
     matplotlib.use("Agg")
-    folder = data_folder(args)
-    data = load_checked(folder)
+    folder = c.data_folder(args)
+    data = c.load_checked(folder)
     result = analyse(data, unit=args.unit)
-    out = out_folder(args)
+    out = c.out_folder(args)
     with atomic_dir(out, protect=[folder], command=NAME) as tmp:
         files = write_manuscript(
             data, tmp, analysis=result, data_dir=folder, jobs=args.jobs, pdf=not args.no_pdf,
-            say=say,
+            say=c.say,
         )
-    say(f"wrote {len(files)} files to {out}")
+    c.say(f"wrote {len(files)} files to {out}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_out_dir, say
+from . import _common as c
 
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=None, help="random seed (default: the shipped dataset's, 135)"
     )
-    add_out_dir(parser, "the coded data, study.toml and questions.csv")
+    c.add_out_dir(parser, "the coded data, study.toml and questions.csv")
     parser.add_argument(
         "--update-raw",
         action="store_true",
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_raw(args.out, allow=args.update_raw)  # before the work, not after it
     start = time.perf_counter()
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    data = reconstruct(seed=seed, say=say)
+    data = reconstruct(seed=seed, say=c.say)
     study = reconstruction_study()
 
     def write(folder: Path) -> None:
@@ -60,13 +60,13 @@ def run(args: argparse.Namespace) -> int:
 
     with atomic_dir(args.out, command=NAME) as tmp:
         write(tmp)
-    say(f"wrote {args.out}/ (coded_segments.csv, codebook.csv, participants.csv, {STUDY_FILE}, "
+    c.say(f"wrote {args.out}/ (coded_segments.csv, codebook.csv, participants.csv, {STUDY_FILE}, "
         f"{QUESTIONS_FILE})")
     if args.update_raw:
         raw = paths.raw_dir()
         with atomic_dir(raw, merge=True, allow_raw=True) as tmp:
             write(tmp)
         write_sums(raw)
-        say(f"updated {raw}/ and its SHA256SUMS")
-    say(f"done in {time.perf_counter() - start:.1f} s")
+        c.say(f"updated {raw}/ and its SHA256SUMS")
+    c.say(f"done in {time.perf_counter() - start:.1f} s")
     return 0

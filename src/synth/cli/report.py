@@ -5,16 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import (
-    add_data,
-    add_jobs,
-    add_out_dir,
-    add_unit,
-    data_folder,
-    load_checked,
-    out_folder,
-    say,
-)
+from . import _common as c
 
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
@@ -37,8 +28,8 @@ EXAMPLES = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_dir(parser, "report.html, notebooks/, tables/, figures/ and SHA256SUMS",
+    c.add_data(parser)
+    c.add_out_dir(parser, "report.html, notebooks/, tables/, figures/ and SHA256SUMS",
                 default="reports")
     parser.add_argument(
         "--figures",
@@ -47,14 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="also copy the figures here (make report uses the compendium's figures/)",
     )
-    add_jobs(parser, "notebooks run at once")
+    c.add_jobs(parser, "notebooks run at once")
     parser.add_argument(
         "--accept-changed-data",
         action="store_true",
         help="run even when the data differ from their SHA256SUMS; the new checksums are "
         "recorded on the report's front page",
     )
-    add_unit(parser)
+    c.add_unit(parser)
     parser.add_argument(
         "--no-manuscript",
         action="store_true",
@@ -66,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from ..build import Manifest, report_build, report_status
     from ..checksums import verify_if_listed
 
-    folder, out = data_folder(args), out_folder(args)
+    folder, out = c.data_folder(args), c.out_folder(args)
     # Before pandas, matplotlib or a kernel: when every output is up to date, there is nothing
-    # to do. The checks load_checked makes passed for exactly these inputs last time.
+    # to do. The checks c.load_checked makes passed for exactly these inputs last time.
     previous = Manifest.load(out)
     if previous is not None and previous.options.get("checked") and bool(
             previous.options.get("accept_changed_data")) == args.accept_changed_data:
@@ -78,13 +69,13 @@ def run(args: argparse.Namespace) -> int:
                                        manuscript=not args.no_manuscript, figures=args.figures)
         statuses = report_status(build, manifest, accept_changed_data=args.accept_changed_data)
         if all(s.fresh for s in statuses):
-            say(f"up to date: {out / 'report.html'} (nothing changed; 'synth status' lists "
+            c.say(f"up to date: {out / 'report.html'} (nothing changed; 'synth status' lists "
                 f"{len(statuses)} outputs)")
             return 0
 
     from ..report import render_report
 
-    data = load_checked(folder, accept_changed_data=args.accept_changed_data)
+    data = c.load_checked(folder, accept_changed_data=args.accept_changed_data)
     render_report(
         data,
         out,
@@ -92,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         unit=args.unit,
         jobs=args.jobs,
         accept_changed_data=args.accept_changed_data,
-        say=say,
+        say=c.say,
         manuscript=not args.no_manuscript,
         checked=True,
     )

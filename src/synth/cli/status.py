@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_data, add_out_dir, data_folder, emit, out_folder
+from . import _common as c
 
 __all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
 
@@ -23,8 +23,8 @@ EXAMPLES = ("synth status", "synth status --data data/mine --out reports-mine")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_dir(parser, "the report (as given to synth report)", default="reports")
+    c.add_data(parser)
+    c.add_out_dir(parser, "the report (as given to synth report)", default="reports")
     parser.add_argument("--unit", choices=["paragraph", "code"], default=None,
                         help="the counting unit to check against (default: the last render's)")
 
@@ -32,13 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..build import report_build, report_status
 
-    build, manifest = report_build(data_folder(args), out_folder(args), unit=args.unit)
+    build, manifest = report_build(c.data_folder(args), c.out_folder(args), unit=args.unit)
     statuses = report_status(build, manifest,
                              accept_changed_data=bool(manifest and manifest.options.get(
                                  "accept_changed_data")))
     for status in statuses:
-        emit(status.line())
+        c.emit(status.line())
     stale = sum(not s.fresh for s in statuses)
-    emit(f"{len(statuses) - stale} of {len(statuses)} up to date"
+    c.emit(f"{len(statuses) - stale} of {len(statuses)} up to date"
          + (f"; {stale} stale ('synth report' rebuilds only those)" if stale else ""))
     return 1 if stale else 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_data, add_out_dir, add_unit, data_folder, load_checked, say
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "tables"
 SUMMARY = "build the tables: questions, one per question, Appendix 1, participants (CSV)"
@@ -20,10 +20,7 @@ replaced as a whole, only when everything succeeded.
 EXAMPLES = ("synth tables --data data/raw --out tables",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_dir(parser, "one CSV file per table")
-    add_unit(parser)
+OPTIONS = (c.DATA, c.out_dir("one CSV file per table"), c.UNIT)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,12 +29,12 @@ def run(args: argparse.Namespace) -> int:
     from ..study import load_study
     from ..tables import build_tables, write_tables
 
-    folder = data_folder(args)
-    data = load_checked(folder)
-    say(f"loaded {folder}: {len(data.segments):,} coding references")
+    folder = c.data_folder(args)
+    data = c.load_checked(folder)
+    c.say(f"loaded {folder}: {len(data.segments):,} coding references")
     analysis = analyse(data, unit=args.unit)
     tables = build_tables(data, analysis, load_study(folder))
     with atomic_dir(args.out, protect=[folder], command=NAME) as tmp:
         written = write_tables(tables, tmp)
-    say(f"wrote {len(written)} tables to {args.out}")
+    c.say(f"wrote {len(written)} tables to {args.out}")
     return 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_data, data_folder, emit, load_checked
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "validate"
 SUMMARY = "check a folder of coded data against the schema"
@@ -21,22 +21,21 @@ rows and the values.
 EXAMPLES = ("synth validate --data data/mine",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
+OPTIONS = (c.DATA,)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..checksums import SUMS_NAME
     from ..study import load_study
 
-    folder = data_folder(args)
-    data = load_checked(folder, notes=False)  # the summary ends with the notes
+    folder = c.data_folder(args)
+    data = c.load_checked(folder, notes=False)  # the summary ends with the notes
     study = load_study(folder)
-    emit(data.summary())
+    c.emit(data.summary())
     if study.described or study.questions:
         worded = sum(1 for q in data.questions if study.question_text(q))
-        emit(f"study: {study.title[:100]}; {worded} of {len(data.questions)} questions worded; "
+        c.emit(f"study: {study.title[:100]}; {worded} of {len(data.questions)} questions worded; "
              f"{'compared' if study.compare_to_paper else 'not compared'} with the paper")
     if (folder / SUMS_NAME).is_file():
-        emit(f"every file matches {SUMS_NAME}")
+        c.emit(f"every file matches {SUMS_NAME}")
     return 0

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import (
-    add_data,
-    add_jobs,
-    add_out_dir,
-    data_folder,
-    emit,
-    load_checked,
-    out_folder,
-    say,
-)
+from . import _common as c
 
-__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "add_arguments", "run"]
+__all__ = ["NAME", "SUMMARY", "DESCRIPTION", "EXAMPLES", "OPTIONS", "run"]
 
 NAME = "verify"
 SUMMARY = "re-render from scratch and compare byte for byte with a report folder's SHA256SUMS"
@@ -30,10 +21,7 @@ CODECHECK checker or a journal's data editor runs on a submitted copy.
 EXAMPLES = ("synth verify", "synth verify --data data/mine --out reports-mine")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_data(parser)
-    add_out_dir(parser, "the report to verify", default="reports")
-    add_jobs(parser, "notebooks run at once")
+OPTIONS = (c.DATA, c.out_dir("the report to verify", default="reports"), c.jobs("notebooks run at once"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,23 +33,23 @@ def run(args: argparse.Namespace) -> int:
     from ..checksums import read_sums
     from ..report import render_report
 
-    folder, out = data_folder(args), out_folder(args)
+    folder, out = c.data_folder(args), c.out_folder(args)
     recorded = read_sums(out)  # ChecksumError (one line, exit 2) when OUT has none
     manifest = Manifest.load(out)
     options = manifest.options if manifest is not None else {}
     accept = bool(options.get("accept_changed_data", False))
     unit = str(options.get("unit", "paragraph"))
     manuscript = bool(options.get("manuscript", (out / "manuscript").is_dir()))
-    data = load_checked(folder, accept_changed_data=accept)
+    data = c.load_checked(folder, accept_changed_data=accept)
     # beside OUT (the same depth), so the notebooks get the same relative data_dir as OUT's did
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.verify-", dir=out.resolve().parent))
     scratch.rmdir()  # the render creates it
     try:
         fresh_dir = scratch
-        say(f"re-rendering {out} from scratch into {scratch} (unit {unit}"
+        c.say(f"re-rendering {out} from scratch into {scratch} (unit {unit}"
             + (", with the manuscript" if manuscript else "") + ")")
         render_report(data, fresh_dir, unit=unit, jobs=args.jobs, accept_changed_data=accept,
-                      say=say, manuscript=manuscript, cache=False)
+                      say=c.say, manuscript=manuscript, cache=False)
         fresh = read_sums(fresh_dir)
         differ: list[str] = []
         for rel in sorted(set(fresh) | set(recorded)):
@@ -80,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for line in differ:
-        emit(line)
-    emit(f"{len(differ)} file(s) differ from a fresh render" if differ else
+        c.emit(line)
+    c.emit(f"{len(differ)} file(s) differ from a fresh render" if differ else
          f"verified: all {len(fresh)} files of {out} are exactly what the code and data give")
     return 1 if differ else 0
