@@ -49,7 +49,7 @@ def test_two_renders_give_identical_bytes(shipped_report: Path, tmp_path: Path) 
     messages: list[str] = []
     monkey = pytest.MonkeyPatch()
     try:
-        monkey.setattr(report_command, "say", messages.append)
+        monkey.setattr(report_command.c, "say", messages.append)
         argv = ["report", "--data", str(RAW), "--out", str(again),
                 "--figures", str(tmp_path / "figures"), "--jobs", "1"]
         assert main(argv) == 0

@@ -16,27 +16,9 @@ The public surface is re-exported here; the modules hold the details:
 
 from __future__ import annotations
 
-from ._exceptions import (
-    ChecksumError,
-    DataError,
-    OutputError,
-    ReconstructionError,
-    ReportError,
-    SynthError,
-    UnsafeInputError,
-    UsageError,
-)
+from . import _exceptions
+from ._exceptions import *  # noqa: F403  (the exception family is the public surface)
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    "SynthError",
-    "DataError",
-    "ChecksumError",
-    "UnsafeInputError",
-    "UsageError",
-    "OutputError",
-    "ReconstructionError",
-    "ReportError",
-]
+__all__ = ["__version__", *_exceptions.__all__]

@@ -184,6 +184,22 @@ def _locked(target: Path) -> Iterator[None]:
         handle.close()
 
 
+@contextlib.contextmanager
+def _claimed(target: Path) -> Iterator[None]:
+    """Create the target's parent and hold its lock (:func:`_locked`) for the write; an
+    operating-system failure on the way is one :class:`~synth.OutputError`."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = _locked(target)
+        lock.__enter__()
+    except OSError as exc:
+        raise _failed(target, exc) from exc
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
@@ -268,15 +284,7 @@ def atomic_dir(
     refuse_raw(target, allow=allow_raw)
     if not allow_raw:
         refuse_overlap(target, protect)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _failed(target, exc) from exc
-    with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(_locked(target))
-        except OSError as exc:
-            raise _failed(target, exc) from exc
+    with _claimed(target):
         foreign = None if allow_raw else _foreign(target)
         if foreign:
             more = ", ..." if len(foreign) > _SHOWN else ""
@@ -359,13 +367,8 @@ def atomic_file(
                 f"{target} exists and synth did not write it; choose another file name or move "
                 "that file away"
             )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _failed(target, exc) from exc
-    with contextlib.ExitStack() as stack:
+    with _claimed(target):
         try:
-            stack.enter_context(_locked(target))
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
             os.close(fd)
             os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600

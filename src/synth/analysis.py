@@ -178,19 +178,14 @@ def code_occurrences(data: CodedData) -> pd.DataFrame:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data whose paragraphs are collapsed into occurrences.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``question, focus_group, participant_id, code_id, theme, paragraphs`` (the number
         of distinct paragraphs behind the occurrence), one row per occurrence, sorted by question,
-        participant and code.
-
-    Raises
-    ------
-    DataError
-        The dataset has no segments.
+        participant and code. Data without segments raise :class:`~synth.DataError`.
 
     Examples
     --------
@@ -245,7 +240,7 @@ def theme_counts(data: CodedData) -> pd.DataFrame:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data; themes of the codebook without a code count 0.
 
     Returns
     -------
@@ -381,7 +376,7 @@ def group_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data; every focus group with a coding in a question gets a row per theme.
     unit
         ``"paragraph"`` (default): a theme's count is the number of distinct coded paragraphs
         carrying a code of the theme. ``"code"``: distinct ``(participant_id, code_id)`` code
@@ -404,16 +399,12 @@ def group_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
 
     Examples
     --------
-    >>> seg = pd.DataFrame({"segment_id": ["S1", "S1", "S2"], "focus_group": ["FG1"] * 3,
-    ...                     "question": [1, 1, 1], "participant_id": ["P1"] * 3,
-    ...                     "code_id": ["C1", "C2", "C1"]})
-    >>> book = pd.DataFrame({"code_id": ["C1", "C2"], "subtheme": ["a", "b"],
-    ...                      "theme": ["Funding", "Mental health"],
-    ...                      "valence": ["success", "challenge"]})
-    >>> group_shares(CodedData.from_frames(seg, book))[["theme", "count", "total"]]
-               theme  count  total
-    0        Funding      2      3
-    1  Mental health      1      3
+    In the shipped data, each group's counts in a question add up to its coded paragraphs:
+
+    >>> shares = group_shares(data)
+    >>> one = shares[(shares["question"] == 1) & (shares["focus_group"] == "FG01")]
+    >>> int(one["count"].sum()) == int(one["total"].iloc[0]), round(float(one["pct"].sum()), 6)
+    (True, 100.0)
     """
     check_unit(unit)
     return _group_shares_frame(_shares_matrix(_integer_codes(data), unit))
@@ -445,7 +436,7 @@ def question_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data averaged over the groups that answered each question.
     unit
         The counting unit, as in :func:`group_shares`.
 
@@ -460,10 +451,8 @@ def question_shares(data: CodedData, unit: Unit = "paragraph") -> pd.DataFrame:
 
     Raises
     ------
-    UsageError
-        ``unit`` is not one of :data:`UNITS`.
-    DataError
-        The dataset has no segments.
+    UsageError, DataError
+        As :func:`group_shares`.
 
     Examples
     --------
@@ -597,7 +586,7 @@ def analyse(data: CodedData, unit: Unit = "paragraph") -> Analysis:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data (:func:`synth.io.load_coded_data`).
     unit
         The counting unit of the per-question percentages (:func:`group_shares`).
 
@@ -607,10 +596,8 @@ def analyse(data: CodedData, unit: Unit = "paragraph") -> Analysis:
 
     Raises
     ------
-    UsageError
-        ``unit`` is not one of :data:`UNITS`.
-    DataError
-        The dataset has no segments.
+    UsageError, DataError
+        As :func:`group_shares`: an unknown unit, data without segments.
 
     Examples
     --------

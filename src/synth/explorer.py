@@ -88,23 +88,9 @@ class QuestionShares:
 
 
 def question_shares_matrix(analysis: Analysis, question: int) -> QuestionShares:
-    """Reshape :attr:`Analysis.group_shares` for one question into a :class:`QuestionShares`.
-
-    Parameters
-    ----------
-    analysis
-        The output of :func:`synth.analysis.analyse`.
-    question
-        The question number.
-
-    Returns
-    -------
-    QuestionShares
-
-    Raises
-    ------
-    ValueError
-        No focus group has a coding in ``question``.
+    """Reshape :attr:`Analysis.group_shares` for one question into a :class:`QuestionShares`:
+    the group x theme matrix every redraw starts from. Raises :class:`ValueError` when no focus
+    group has a coding in ``question``.
 
     Examples
     --------
@@ -413,21 +399,8 @@ class Explorer:
     def from_folder(cls, folder: str | os.PathLike[str], **kwargs: Any) -> Explorer:
         """Load a coded-data folder (:func:`synth.io.load_coded_data`) and build the explorer.
 
-        Parameters
-        ----------
-        folder
-            The coded-data folder.
-        **kwargs
-            Passed to :class:`Explorer`.
-
-        Returns
-        -------
-        Explorer
-
-        Raises
-        ------
-        DataError
-            The data break the schema.
+        ``**kwargs`` go to :class:`Explorer`; data that break the schema raise
+        :class:`~synth.DataError`.
 
         Examples
         --------

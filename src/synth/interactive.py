@@ -290,9 +290,9 @@ def group_values(analysis: Analysis, question: int) -> pd.DataFrame:
     Parameters
     ----------
     analysis
-        The output of :func:`synth.analysis.analyse`.
+        An analysis (:func:`synth.analysis.analyse`); its ``group_shares`` are spread out.
     question
-        The question number.
+        Whose groups to show.
 
     Returns
     -------
@@ -702,12 +702,8 @@ def interactive_figure(
     -------
     plotly.graph_objects.Figure
         ``fig.data[0]`` is the bar trace (``x`` = 0, 1, ... in codebook order, or rank order with
-        ``show_rule``; ``y`` = means, ``error_y.array`` = SDs).
-
-    Raises
-    ------
-    DataError
-        No focus group has a coding in ``question``.
+        ``show_rule``; ``y`` = means, ``error_y.array`` = SDs). A question without codings
+        raises :class:`~synth.DataError`, as :func:`synth.plots.figure_table` does.
 
     Examples
     --------
@@ -770,12 +766,8 @@ def evidence(
         ``published`` (or None), ``range`` (``[lowest, highest, reconstructions]`` or None),
         ``groups`` (``[group, percentage]``), ``subthemes`` (``[subtheme, valence, paragraphs,
         codes]``, most paragraphs first), ``quotations`` (``[subtheme, quotation, table]``),
-        ``paragraphs`` (``[group, role, text]``) and ``paragraphs_total``.
-
-    Raises
-    ------
-    DataError
-        No focus group has a coding in ``question``.
+        ``paragraphs`` (``[group, role, text]``) and ``paragraphs_total``. A question without
+        codings has no evidence (:class:`~synth.DataError`).
 
     Examples
     --------
@@ -1128,10 +1120,8 @@ def show_interactive(
 
     Parameters
     ----------
-    analysis
-        The output of :func:`synth.analysis.analyse`.
-    question
-        The question number.
+    analysis, question
+        What to chart: an analysis (:func:`synth.analysis.analyse`) and one of its questions.
     title
         The chart's title; default the study's question title.
     context
@@ -1200,12 +1190,8 @@ def show_question_figure(
     Returns
     -------
     object
-        With ``_repr_mimebundle_``: the plotly chart in JupyterLab, the whole block as HTML.
-
-    Raises
-    ------
-    DataError
-        No focus group has a coding in ``question``.
+        With ``_repr_mimebundle_``: the plotly chart in JupyterLab, the whole block as HTML;
+        :class:`~synth.DataError` when no focus group has a coding in ``question``.
 
     Examples
     --------

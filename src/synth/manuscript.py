@@ -168,11 +168,7 @@ def macro_name(*parts: object) -> str:
     Returns
     -------
     str
-
-    Raises
-    ------
-    ValueError
-        Nothing usable is left.
+        Letters only; :class:`ValueError` when no letter or digit is left.
 
     Examples
     --------
@@ -489,10 +485,8 @@ def results_text(
 
     Parameters
     ----------
-    data
-        The coded dataset.
-    analysis
-        :func:`synth.analysis.analyse` of ``data`` (computed when None).
+    data, analysis
+        As for :func:`results_numbers`, whose numbers the sentences quote.
     published
         The published record (:func:`synth.published.load_published`), passed only for a study
         compared with the paper: it gives each question's opening clause in the paper's words.

@@ -126,9 +126,9 @@ def figure_table(analysis: Analysis, question: int) -> pd.DataFrame:
     Parameters
     ----------
     analysis
-        The output of :func:`synth.analysis.analyse`.
+        The analysis whose shares and 50% rule the figure shows (:func:`synth.analysis.analyse`).
     question
-        The question number.
+        The figure's question (Figure N shows question N).
 
     Returns
     -------

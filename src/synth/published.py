@@ -228,6 +228,17 @@ def _alias_rows(published: Published, level: str, printed_theme: str, printed: s
     ]
 
 
+def _one_alias(published: Published, level: str, printed_theme: str, printed: str,
+               what: str) -> pd.DataFrame:
+    """The alias rows of a printed name: none or one; two or more is an error naming the rows."""
+    hits = _alias_rows(published, level, printed_theme, printed)
+    if len(hits) > 1:
+        raise DataError(f"{what} has {len(hits)} alias rows; expected one",
+                        path=published.folder / "aliases.csv", column="printed",
+                        rows=[i + 2 for i in hits.index])
+    return hits
+
+
 def canonical_theme(published: Published, printed: str) -> str:
     """Return Appendix 1's name of a theme printed in a table or in the Results text.
 
@@ -256,16 +267,9 @@ def canonical_theme(published: Published, printed: str) -> str:
     """
     if printed in set(published.themes["theme"]):
         return printed
-    hits = _alias_rows(published, "theme", printed, printed)
+    hits = _one_alias(published, "theme", printed, printed, f"theme {printed!r}")
     if len(hits) == 1:
         return str(hits["canonical"].iloc[0])
-    if len(hits) > 1:
-        raise DataError(
-            f"theme {printed!r} has {len(hits)} alias rows; expected one",
-            path=published.folder / "aliases.csv",
-            column="printed",
-            rows=[i + 2 for i in hits.index],
-        )
     raise DataError(
         f"unknown theme {printed!r}: not in Appendix 1 (themes.csv) and not in aliases.csv",
         path=published.folder / "aliases.csv",
@@ -307,14 +311,8 @@ def canonical_names(published: Published, theme: str, subtheme: str) -> tuple[st
     ('Health inequalities and deprivation', 'Training programmes', True)
     """
     ctheme = canonical_theme(published, theme)
-    hits = _alias_rows(published, "subtheme", theme, subtheme)
-    if len(hits) > 1:
-        raise DataError(
-            f"subtheme {subtheme!r} under {theme!r} has {len(hits)} alias rows; expected one",
-            path=published.folder / "aliases.csv",
-            column="printed",
-            rows=[i + 2 for i in hits.index],
-        )
+    hits = _one_alias(published, "subtheme", theme, subtheme,
+                      f"subtheme {subtheme!r} under {theme!r}")
     if len(hits) == 1:
         row = hits.iloc[0]
         if row["canonical_theme"] != ctheme:

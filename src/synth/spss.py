@@ -133,13 +133,8 @@ def _stamp() -> tuple[bytes, bytes]:
     )
 
 
-def export_sav(
-    data: CodedData,
-    out: str | os.PathLike[str],
-    unit: str = "paragraph",
-    *,
-    protect: Sequence[str | os.PathLike[str]] = (),
-) -> Path:
+def export_sav(data: CodedData, out: str | os.PathLike[str], unit: str = "paragraph", *,
+               protect: Sequence[str | os.PathLike[str]] = ()) -> Path:
     """Write :func:`sav_table` as an SPSS ``.sav`` file, atomically and reproducibly.
 
     Parameters
@@ -154,12 +149,7 @@ def export_sav(
     Returns
     -------
     Path
-        ``out``.
-
-    Raises
-    ------
-    ValueError
-        ``unit`` is unknown.
+        ``out``, written; an unknown ``unit`` raises :class:`~synth.UsageError` first.
     DataError
         The dataset has no segments.
 

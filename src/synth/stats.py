@@ -268,7 +268,7 @@ def share_intervals(
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data: each answering group's share of every theme is one observation.
     unit
         Counting unit of the percentages (``"paragraph"`` as in the paper, or ``"code"``).
     level
@@ -416,17 +416,13 @@ def theme_question_table(data: CodedData) -> pd.DataFrame:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data, counted in code occurrences.
 
     Returns
     -------
     pandas.DataFrame
-        Integer counts; index ``theme``, columns the questions.
-
-    Raises
-    ------
-    DataError
-        The dataset has no segments.
+        Integer counts; index ``theme``, columns the questions. Data without segments raise
+        :class:`~synth.DataError`.
 
     Examples
     --------
@@ -564,11 +560,11 @@ def theme_question_association(
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data; their code occurrences are shuffled within each focus group.
     n_perm
-        Number of permutations.
+        How many shuffles give the permutation p-value.
     seed
-        Seed or Generator.
+        The shuffles' seed (or a numpy Generator).
 
     Returns
     -------
@@ -730,7 +726,7 @@ def count_glm(data: CodedData) -> GLMResult:
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data; one row of the model per theme and (focus group, question).
 
     Returns
     -------
@@ -921,7 +917,7 @@ def sensitivity(
     Parameters
     ----------
     data
-        A validated coded dataset.
+        The coded data the paper's conclusions are recomputed from.
     unit
         The baseline counting unit (the paper's is ``"paragraph"``). The ``unit_code`` scenario
         always uses ``"code"``, so with ``unit="code"`` it cannot change anything.
@@ -935,11 +931,7 @@ def sensitivity(
     Returns
     -------
     Sensitivity
-
-    Raises
-    ------
-    DataError
-        The dataset has no segments.
+        Raises :class:`~synth.DataError` for data without segments.
 
     Examples
     --------

@@ -96,12 +96,8 @@ def table1(questions: Study | pd.DataFrame, asked: Iterable[int] = ()) -> pd.Dat
     -------
     pandas.DataFrame
         Columns ``topic, question, text`` (``question, text`` for a study that gives no topics),
-        one row per question in question order.
-
-    Raises
-    ------
-    DataError
-        A column of the table is missing.
+        one row per question in question order. A questions table without its columns raises
+        :class:`~synth.DataError`.
 
     Examples
     --------
@@ -351,9 +347,11 @@ def participants_table(data: CodedData) -> pd.DataFrame:
 
     Examples
     --------
-    >>> # see tests/test_tables.py for a worked example
-    >>> participants_table.__name__
-    'participants_table'
+    >>> people = participants_table(data)
+    >>> len(people), int(people["participants"].sum()), people["focus_group"].iloc[1]
+    (10, 90, 'FG02')
+    >>> people["roles"].iloc[1]
+    'arts-and-health sector (1); mental health charities (1); principal investigators (1); researchers (3)'
     """
     people = _roster(data)
     rows = []
@@ -365,12 +363,8 @@ def participants_table(data: CodedData) -> pd.DataFrame:
 
 
 def roles_table(data: CodedData) -> pd.DataFrame:
-    """Participants per role over all groups (the paper's Methods → Participants).
-
-    Parameters
-    ----------
-    data
-        The coded dataset; needs ``participants``.
+    """Participants per role over all groups (the paper's Methods → Participants), from the
+    roster (``data.participants``).
 
     Returns
     -------
@@ -378,16 +372,13 @@ def roles_table(data: CodedData) -> pd.DataFrame:
         Columns ``role, participants, focus_groups`` (number of groups with that role), sorted by
         participants descending, then role.
 
-    Raises
-    ------
-    DataError
-        When the dataset has no participants table.
+    A dataset without ``participants`` has no roles to count (:class:`~synth.DataError`).
 
     Examples
     --------
-    >>> # see tests/test_tables.py for a worked example
-    >>> roles_table.__name__
-    'roles_table'
+    >>> roles_table(data).head(2).to_dict("records")
+    [{'role': 'researchers', 'participants': 16, 'focus_groups': 9}, \
+{'role': 'co-investigators', 'participants': 15, 'focus_groups': 7}]
     """
     people = _roster(data)
     out = (

@@ -83,6 +83,19 @@ def _sub(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
     return ET.SubElement(parent, f"{{{NAMESPACE}}}{tag}", attrs)
 
 
+def _coded_selection(source: ET.Element, guid: str, name: str, span: tuple[int, int], user: str,
+                     when: str, coding_guid: str, code_guid: str) -> None:
+    """A ``PlainTextSelection`` of ``span`` with one ``Coding`` of the code ``code_guid``, both
+    created (and the selection modified) by ``user`` at ``when``, as the vendors write them."""
+    start, end = span
+    selection = _sub(source, "PlainTextSelection", guid=guid, name=name,
+                     startPosition=str(start), endPosition=str(end), creatingUser=user,
+                     creationDateTime=when, modifyingUser=user, modifiedDateTime=when)
+    coding = _sub(selection, "Coding", guid=coding_guid, creatingUser=user,
+                  creationDateTime=when)
+    _sub(coding, "CodeRef", targetGUID=code_guid)
+
+
 def _timestamp() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     seconds = int(epoch) if epoch.isdigit() else _EPOCH_DEFAULT
@@ -435,49 +448,14 @@ def _sources(
             s, e = spans[sid]
             user = user_guid.get(str(getattr(row, "coder", "") or ""), synth_user)
             sel_guid = _guid("selection", f"{sid}\x1f{code_id}")
-            sel = _sub(
-                src,
-                "PlainTextSelection",
-                guid=sel_guid,
-                name=sid,
-                startPosition=str(s),
-                endPosition=str(e),
-                creatingUser=user,
-                creationDateTime=when,
-                modifyingUser=user,
-                modifiedDateTime=when,
-            )
-            coding = _sub(
-                sel,
-                "Coding",
-                guid=_guid("coding", f"{sid}\x1f{code_id}"),
-                creatingUser=user,
-                creationDateTime=when,
-            )
-            _sub(coding, "CodeRef", targetGUID=_guid("code", code_id))
+            _coded_selection(src, sel_guid, sid, (s, e), user, when,
+                             _guid("coding", f"{sid}\x1f{code_id}"), _guid("code", code_id))
             selections_of.setdefault(str(row.participant_id), []).append(sel_guid)
         for q in sorted(q_span):
-            s, e = q_span[q]
-            sel = _sub(
-                src,
-                "PlainTextSelection",
-                guid=_guid("question-span", f"{group}\x1f{q}"),
-                name=f"{group} question {q}",
-                startPosition=str(s),
-                endPosition=str(e),
-                creatingUser=synth_user,
-                creationDateTime=when,
-                modifyingUser=synth_user,
-                modifiedDateTime=when,
-            )
-            coding = _sub(
-                sel,
-                "Coding",
-                guid=_guid("question-coding", f"{group}\x1f{q}"),
-                creatingUser=synth_user,
-                creationDateTime=when,
-            )
-            _sub(coding, "CodeRef", targetGUID=_guid("question", str(q)))
+            _coded_selection(src, _guid("question-span", f"{group}\x1f{q}"),
+                             f"{group} question {q}", (q_span[q][0], q_span[q][1]), synth_user, when,
+                             _guid("question-coding", f"{group}\x1f{q}"),
+                             _guid("question", str(q)))
     return sources, source_els, selections_of
 
 

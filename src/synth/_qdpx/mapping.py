@@ -277,46 +277,49 @@ def _themes(raw: dict[str, Any], source: str, kw: dict[str, Any]) -> None:
         raise _err(source, "theme_level", f"themes and subthemes are both at level {t}")
 
 
+def _form(value: object) -> tuple[str, object]:
+    """A mapping value's form: ``"word"`` is ``("word", None)``, ``{key = x}`` is ``(key, x)``;
+    anything else is ``("", None)``, which no rule accepts."""
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        return str(key), arg
+    return "", None
+
+
 def _focus_group(raw: dict[str, Any], source: str, kw: dict[str, Any]) -> None:
-    fg = raw.get("focus_group", "source")
-    if fg == "source":
+    form, arg = _form(raw.get("focus_group", "source"))
+    if form == "source" and arg is None:
         return
-    if fg == "source_set":
+    if form == "source_set" and arg is None:
         kw["focus_group_sets"] = ""
-    elif isinstance(fg, dict) and set(fg) == {"case_variable"}:
-        kw["focus_group_variable"] = str(fg["case_variable"])
-    elif isinstance(fg, dict) and set(fg) == {"source_pattern"}:
-        kw["focus_group_pattern"] = _pattern(source, "focus_group", fg["source_pattern"])
-    elif isinstance(fg, dict) and set(fg) == {"source_set"}:
-        kw["focus_group_sets"] = _pattern(source, "focus_group", fg["source_set"], groups=0)
+    elif form == "case_variable":
+        kw["focus_group_variable"] = str(arg)
+    elif form == "source_pattern":
+        kw["focus_group_pattern"] = _pattern(source, "focus_group", arg)
+    elif form == "source_set":
+        kw["focus_group_sets"] = _pattern(source, "focus_group", arg, groups=0)
     else:
-        raise _err(
-            source,
-            "focus_group",
-            "must be 'source', 'source_set', {source_set = REGEX}, {case_variable = NAME} or "
-            "{source_pattern = REGEX}",
-        )
+        raise _err(source, "focus_group", "must be 'source', 'source_set', {source_set = REGEX}, "
+                   "{case_variable = NAME} or {source_pattern = REGEX}")
 
 
 def _question(raw: dict[str, Any], source: str, kw: dict[str, Any]) -> None:
     if "question" not in raw:
         return
-    q = raw["question"]
-    if isinstance(q, dict) and set(q) == {"code_branch"}:
-        kw["question_branch"] = str(q["code_branch"])
-    elif isinstance(q, dict) and set(q) == {"source_pattern"}:
-        kw["question_pattern"] = _pattern(source, "question", q["source_pattern"])
-    elif q == "heading":
+    form, arg = _form(raw["question"])
+    if form == "code_branch" and arg is not None:
+        kw["question_branch"] = str(arg)
+    elif form == "source_pattern":
+        kw["question_pattern"] = _pattern(source, "question", arg)
+    elif form == "heading" and arg is None:
         kw["question_heading"] = DEFAULT_HEADING_PATTERN
-    elif isinstance(q, dict) and set(q) == {"heading_pattern"}:
-        kw["question_heading"] = _pattern(source, "question", q["heading_pattern"])
+    elif form == "heading_pattern":
+        kw["question_heading"] = _pattern(source, "question", arg)
     else:
-        raise _err(
-            source,
-            "question",
-            "must be {code_branch = NAME}, {source_pattern = REGEX}, 'heading' or "
-            "{heading_pattern = REGEX}",
-        )
+        raise _err(source, "question", "must be {code_branch = NAME}, {source_pattern = REGEX}, "
+                   "'heading' or {heading_pattern = REGEX}")
 
 
 def _participant(raw: dict[str, Any], source: str, kw: dict[str, Any]) -> None:

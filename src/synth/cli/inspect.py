@@ -26,17 +26,12 @@ EXAMPLES = (
 )
 
 
-OPTIONS = (c.PROJECT,)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--mapping-out",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="write a draft mapping (TOML) for import-qdpx here",
-    )
+    parser.add_argument("--mapping-out", type=Path, metavar="FILE",
+                        help="write a draft mapping (TOML) for import-qdpx here")
+
+
+OPTIONS = (c.PROJECT,)
 
 
 def run(args: argparse.Namespace) -> int:
