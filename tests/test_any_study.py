@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from pathlib import Path
 
@@ -51,15 +52,20 @@ def repo_figures() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def brought_back(tmp_path_factory: pytest.TempPathFactory, repo_figures) -> Path:
-    """The two-question volunteer study, rendered with ``--figures`` into a folder of its own."""
+    """The two-question volunteer study, rendered with ``--figures`` into a folder of its own,
+    with folders given relative to the working directory, as a user types them."""
     base = tmp_path_factory.mktemp("brought_back")
-    data = write_study(
+    write_study(
         base / "D",
         questions={1: "What brought you back each week?", 2: "What kept people away?"},
         groups=3, per_group=4, roles=("Volunteer",), segments=90,
     )
-    assert main(["report", "--data", str(data), "--out", str(base / "O"),
-                 "--figures", str(base / "F")]) == 0
+    here = os.getcwd()
+    os.chdir(base)
+    try:
+        assert main(["report", "--data", "D", "--out", "O", "--figures", "F"]) == 0
+    finally:
+        os.chdir(here)
     # the analyst keeps a file of their own in the figures folder synth wrote
     (base / "F" / "notes.txt").write_text("the analyst's own file\n", encoding="utf-8")
     return base

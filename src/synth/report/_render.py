@@ -175,7 +175,7 @@ def _execute_all(
                     run = todo.get_nowait()
                 except queue.Empty:
                     return
-                workdir = Path(tempfile.mkdtemp(prefix=f"{tmp.name}.run-", dir=tmp.parent))
+                workdir = Path(tempfile.mkdtemp(prefix=f"{tmp.name}.run-", dir=tmp.parent)).resolve()
                 result, reads = worker.execute(run, workdir)
                 hold_for_tests("report-notebook-done", until=stop)
                 with lock:
