@@ -27,6 +27,7 @@ PAPER_WORDS: tuple[str, ...] = (
     "26.92",
     "Relationships with partners",
     "Research evidence",
+    "the paper's reading",
 )
 
 

@@ -1000,13 +1000,16 @@ _EVIDENCE_JS = r"""
     section(body, "Subthemes coded in this question");
     if (bar.subthemes.length) {
       var table = el("table"), head = el("tr");
-      ["subtheme", "valence", "paragraphs", "codes"].forEach(function (h) {
+      // a codebook without valence: no valence column
+      var valence = bar.subthemes.some(function (s) { return s[1] !== ""; });
+      var keep = function (c, i) { return valence || i !== 1; };
+      ["subtheme", "valence", "paragraphs", "codes"].filter(keep).forEach(function (h) {
         head.appendChild(el("th", h));
       });
       table.appendChild(head);
       bar.subthemes.forEach(function (s) {
         var tr = el("tr");
-        s.forEach(function (c) { tr.appendChild(el("td", c)); });
+        s.filter(keep).forEach(function (c) { tr.appendChild(el("td", c)); });
         table.appendChild(tr);
       });
       body.appendChild(table);

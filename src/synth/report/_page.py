@@ -355,7 +355,8 @@ def _summary(inputs: Inputs, unit: str, shown_data: str, root: Path | None) -> t
         parts.append(_verdict(audit(data, record), inputs.shipped))
     parts.append(_figures_table(analysis, published))
     unit_note = {
-        "paragraph": "coded paragraphs (the paper's reading)",
+        "paragraph": "coded paragraphs (the paper's reading)" if study.compare_to_paper
+        else "coded paragraphs (the default reading)",
         "code": "code occurrences (the alternative reading)",
     }.get(unit, unit)
     state = git_state(root)
